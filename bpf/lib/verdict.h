@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The segmentation decision. A constant number of map lookups whatever the
+ * number of namespaces, pods or rules: one identity lookup, one peer LPM
+ * lookup and at most two rule LPM lookups (exact peer, then any peer).
+ */
+#ifndef NSFENCE_LIB_VERDICT_H
+#define NSFENCE_LIB_VERDICT_H
+
+#include "maps.h"
+#include "flow.h"
+
+enum verdict_kind {
+	VERDICT_ALLOW = 0,
+	VERDICT_AUDIT = 1, /* would be blocked; audit mode lets it pass */
+	VERDICT_BLOCK = 2,
+};
+
+struct verdict {
+	__u32 kind;
+	__u32 policy;
+	__u32 peer_identity;
+	__u32 peer_kind;
+};
+
+static __always_inline void lookup_peer(const struct flow *f, struct verdict *v)
+{
+	struct nsfence_peer_key key = {};
+	struct nsfence_peer *peer;
+
+	key.family = f->family;
+	key.prefixlen = 8 + (f->family == NSFENCE_FAMILY_V4 ? 32 : 128);
+	__builtin_memcpy(key.addr, f->peer_addr, 16);
+	peer = bpf_map_lookup_elem(&nsf_peers, &key);
+	if (peer) {
+		v->peer_identity = peer->identity;
+		v->peer_kind = peer->kind;
+	} else {
+		v->peer_identity = NSFENCE_ID_WORLD;
+		v->peer_kind = NSFENCE_PEER_WORLD;
+	}
+}
+
+static __always_inline bool rule_allows(const struct flow *f, __u32 ruleset,
+					__u32 peer)
+{
+	struct nsfence_rule_key key = {
+		.prefixlen = NSFENCE_RULE_PREFIX_FULL,
+		.ruleset = ruleset,
+		.peer = peer,
+		.direction = f->direction,
+		.protocol = f->protocol,
+		.port = bpf_htons(f->local_port),
+	};
+
+	if (f->direction == NSFENCE_DIR_EGRESS)
+		key.port = bpf_htons(f->peer_port);
+	return bpf_map_lookup_elem(&nsf_rules, &key) != NULL;
+}
+
+/*
+ * Decide a flow of a pod whose namespace has identity `identity`. Pods of
+ * ungoverned namespaces, loopback and same-namespace peers are allowed.
+ */
+static __always_inline struct verdict decide(const struct flow *f, __u32 identity)
+{
+	struct verdict v = {};
+	struct nsfence_identity *cfg;
+
+	cfg = bpf_map_lookup_elem(&nsf_identities, &identity);
+	if (!cfg)
+		return v;
+	lookup_peer(f, &v);
+	if (v.peer_identity == identity)
+		return v;
+	if (rule_allows(f, cfg->ruleset, v.peer_identity) ||
+	    rule_allows(f, cfg->ruleset, NSFENCE_ID_ANY))
+		return v;
+	v.policy = cfg->policy;
+	v.kind = cfg->mode == NSFENCE_MODE_AUDIT ? VERDICT_AUDIT : VERDICT_BLOCK;
+	return v;
+}
+
+#endif /* NSFENCE_LIB_VERDICT_H */

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Per-namespace network segmentation.
+ *
+ * Egress is decided where a socket names its peer (connect for TCP and
+ * connected UDP, sendmsg for unconnected UDP), so a blocked application gets
+ * EPERM at once. Ingress is decided at the receiving pod (cgroup_skb ingress)
+ * for new TCP connections (SYN) and for UDP datagrams that are not replies, so
+ * traffic from outside the node is covered too.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "nsfence/abi.h"
+#include "lib/maps.h"
+#include "lib/endpoint.h"
+#include "lib/flow.h"
+#include "lib/packet.h"
+#include "lib/verdict.h"
+#include "lib/report.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define SOCK_ALLOW 1
+#define SOCK_DENY 0
+#define SKB_PASS 1
+#define SKB_DROP 0
+
+/* How long a datagram sent to a peer lets that peer's replies in. */
+const volatile __u64 udp_reply_window_ns = 120ULL * 1000000000ULL;
+
+static __always_inline bool sock_addr_flow(struct bpf_sock_addr *ctx, struct flow *f)
+{
+	struct bpf_sock *sk = ctx->sk;
+
+	if (ctx->protocol != IPPROTO_TCP && ctx->protocol != IPPROTO_UDP)
+		return false;
+	f->protocol = ctx->protocol;
+	f->direction = NSFENCE_DIR_EGRESS;
+	f->peer_port = bpf_ntohs(ctx->user_port);
+	if (ctx->user_family == 2 /* AF_INET */) {
+		f->family = NSFENCE_FAMILY_V4;
+		set_addr4(f->peer_addr, ctx->user_ip4);
+		if (sk)
+			set_addr4(f->local_addr, sk->src_ip4);
+	} else {
+		__u32 ip6[4] = { ctx->user_ip6[0], ctx->user_ip6[1],
+				 ctx->user_ip6[2], ctx->user_ip6[3] };
+
+		f->family = set_addr6_or_mapped(f->peer_addr, ip6);
+		if (sk && f->family == NSFENCE_FAMILY_V6) {
+			__u32 src6[4] = { sk->src_ip6[0], sk->src_ip6[1],
+					  sk->src_ip6[2], sk->src_ip6[3] };
+			set_addr6(f->local_addr, src6);
+		}
+	}
+	if (sk)
+		f->local_port = sk->src_port;
+	return true;
+}
+
+/* Remember who an unconnected UDP socket talked to, so replies come back. */
+static __always_inline void note_udp_peer(const struct flow *f, __u64 cookie)
+{
+	struct nsfence_udp_peer_key key = {};
+	__u64 now = bpf_ktime_get_boot_ns();
+
+	key.socket_cookie = cookie;
+	__builtin_memcpy(key.peer_addr, f->peer_addr, 16);
+	key.peer_port = f->peer_port;
+	key.family = f->family;
+	bpf_map_update_elem(&nsf_udp_peers, &key, &now, BPF_ANY);
+}
+
+static __always_inline int egress(struct bpf_sock_addr *ctx, bool datagram)
+{
+	struct local_endpoint ep = {};
+	struct flow f = {};
+	struct verdict v;
+	__u64 cookie;
+
+	if (!sock_addr_flow(ctx, &f) || is_loopback(&f))
+		return SOCK_ALLOW;
+	if (!find_endpoint(NULL, &ep))
+		return SOCK_ALLOW;
+	v = decide(&f, ep.identity);
+	cookie = bpf_get_socket_cookie(ctx);
+	if (v.kind != VERDICT_ALLOW)
+		/* Datagram repeats fold; every refused connect() is its own attempt. */
+		report(&f, &v, &ep, cookie, datagram, true);
+	if (v.kind == VERDICT_BLOCK)
+		return SOCK_DENY;
+	if (datagram && f.protocol == IPPROTO_UDP)
+		note_udp_peer(&f, cookie);
+	return SOCK_ALLOW;
+}
+
+SEC("cgroup/connect4")
+int nsf_connect4(struct bpf_sock_addr *ctx)
+{
+	return egress(ctx, false);
+}
+
+SEC("cgroup/connect6")
+int nsf_connect6(struct bpf_sock_addr *ctx)
+{
+	return egress(ctx, false);
+}
+
+SEC("cgroup/sendmsg4")
+int nsf_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return egress(ctx, true);
+}
+
+SEC("cgroup/sendmsg6")
+int nsf_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return egress(ctx, true);
+}
+
+/* A datagram from the peer this UDP socket is connected to: a reply. */
+static __always_inline bool from_connected_peer(struct __sk_buff *skb, const struct flow *f)
+{
+	struct bpf_sock *sk = skb->sk;
+
+	if (!sk)
+		return false;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk || sk->state != BPF_TCP_ESTABLISHED)
+		return false;
+	if (bpf_ntohs(sk->dst_port) != f->peer_port)
+		return false;
+	if (f->family == NSFENCE_FAMILY_V4) {
+		__u32 peer4;
+
+		__builtin_memcpy(&peer4, f->peer_addr, 4);
+		if (sk->family == 2 /* AF_INET */)
+			return sk->dst_ip4 == peer4;
+		return sk->dst_ip6[0] == 0 && sk->dst_ip6[1] == 0 &&
+		       sk->dst_ip6[2] == bpf_htonl(0x0000ffff) && sk->dst_ip6[3] == peer4;
+	}
+	{
+		__u32 peer6[4];
+
+		__builtin_memcpy(peer6, f->peer_addr, 16);
+		return sk->dst_ip6[0] == peer6[0] && sk->dst_ip6[1] == peer6[1] &&
+		       sk->dst_ip6[2] == peer6[2] && sk->dst_ip6[3] == peer6[3];
+	}
+}
+
+static __always_inline bool is_udp_reply(struct __sk_buff *skb, const struct flow *f,
+					 __u64 cookie)
+{
+	struct nsfence_udp_peer_key key = {};
+	__u64 *sent;
+
+	if (from_connected_peer(skb, f))
+		return true;
+	key.socket_cookie = cookie;
+	__builtin_memcpy(key.peer_addr, f->peer_addr, 16);
+	key.peer_port = f->peer_port;
+	key.family = f->family;
+	sent = bpf_map_lookup_elem(&nsf_udp_peers, &key);
+	return sent && bpf_ktime_get_boot_ns() - *sent < udp_reply_window_ns;
+}
+
+SEC("cgroup_skb/ingress")
+int nsf_ingress(struct __sk_buff *skb)
+{
+	struct local_endpoint ep = {};
+	struct parsed_packet p = {};
+	enum parse_result parsed;
+	struct verdict v;
+	__u64 cookie;
+
+	parsed = parse_ingress(skb, &p);
+	if (parsed == PARSE_OTHER_PROTOCOL)
+		return SKB_PASS;
+	/* Established TCP was admitted at its SYN (ingress) or its connect (egress). */
+	if (parsed == PARSE_OK && p.flow.protocol == IPPROTO_TCP &&
+	    (p.tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) != TCP_FLAG_SYN)
+		return SKB_PASS;
+	if (parsed == PARSE_OK && is_loopback(&p.flow))
+		return SKB_PASS;
+	if (!find_endpoint(skb, &ep))
+		return SKB_PASS;
+	if (parsed == PARSE_FAILED) {
+		/* A governed pod in enforce mode takes no packet we cannot read. */
+		struct nsfence_identity *cfg = bpf_map_lookup_elem(&nsf_identities, &ep.identity);
+
+		if (!cfg)
+			return SKB_PASS;
+		count(NSFENCE_CNT_PACKET_UNPARSED);
+		return cfg->mode == NSFENCE_MODE_ENFORCE ? SKB_DROP : SKB_PASS;
+	}
+	v = decide(&p.flow, ep.identity);
+	if (v.kind == VERDICT_ALLOW)
+		return SKB_PASS;
+	cookie = bpf_get_socket_cookie(skb);
+	if (p.flow.protocol == IPPROTO_UDP && is_udp_reply(skb, &p.flow, cookie))
+		return SKB_PASS;
+	report(&p.flow, &v, &ep, cookie, true, false);
+	return v.kind == VERDICT_BLOCK ? SKB_DROP : SKB_PASS;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package nsfence needs to build, test and demo.
+# Idempotent: packages already present are not downloaded again.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config clang llvm clang-tidy libclang-rt-14-dev
+  # kernel side
+  libbpf-dev bpftool libelf-dev zlib1g-dev
+  # userspace libraries
+  libabsl-dev libprotobuf-dev protobuf-compiler prometheus-cpp-dev
+  libyaml-cpp-dev libgtest-dev libgmock-dev
+  # end-to-end harness
+  iproute2 procps
+)
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: run as root (apt-get needs it)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
