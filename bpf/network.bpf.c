@@ -30,7 +30,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* How long a datagram sent to a peer lets that peer's replies in. */
 const volatile __u64 udp_reply_window_ns = 120ULL * 1000000000ULL;
 
-static __always_inline bool sock_addr_flow(struct bpf_sock_addr *ctx, struct flow *f)
+/* v6: an IPv6 hook (its context has user_ip6; an IPv4 hook's has not). */
+static __always_inline bool sock_addr_flow(struct bpf_sock_addr *ctx, bool v6, struct flow *f)
 {
 	struct bpf_sock *sk = ctx->sk;
 
@@ -39,7 +40,7 @@ static __always_inline bool sock_addr_flow(struct bpf_sock_addr *ctx, struct flo
 	f->protocol = ctx->protocol;
 	f->direction = NSFENCE_DIR_EGRESS;
 	f->peer_port = bpf_ntohs(ctx->user_port);
-	if (ctx->user_family == 2 /* AF_INET */) {
+	if (!v6) {
 		f->family = NSFENCE_FAMILY_V4;
 		set_addr4(f->peer_addr, ctx->user_ip4);
 		if (sk)
@@ -73,14 +74,14 @@ static __always_inline void note_udp_peer(const struct flow *f, __u64 cookie)
 	bpf_map_update_elem(&nsf_udp_peers, &key, &now, BPF_ANY);
 }
 
-static __always_inline int egress(struct bpf_sock_addr *ctx, bool datagram)
+static __always_inline int egress(struct bpf_sock_addr *ctx, bool v6, bool datagram)
 {
 	struct local_endpoint ep = {};
 	struct flow f = {};
 	struct verdict v;
 	__u64 cookie;
 
-	if (!sock_addr_flow(ctx, &f) || is_loopback(&f))
+	if (!sock_addr_flow(ctx, v6, &f) || is_loopback(&f))
 		return SOCK_ALLOW;
 	if (!find_endpoint(NULL, &ep))
 		return SOCK_ALLOW;
@@ -99,31 +100,32 @@ static __always_inline int egress(struct bpf_sock_addr *ctx, bool datagram)
 SEC("cgroup/connect4")
 int nsf_connect4(struct bpf_sock_addr *ctx)
 {
-	return egress(ctx, false);
+	return egress(ctx, false, false);
 }
 
 SEC("cgroup/connect6")
 int nsf_connect6(struct bpf_sock_addr *ctx)
 {
-	return egress(ctx, false);
+	return egress(ctx, true, false);
 }
 
 SEC("cgroup/sendmsg4")
 int nsf_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	return egress(ctx, true);
+	return egress(ctx, false, true);
 }
 
 SEC("cgroup/sendmsg6")
 int nsf_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	return egress(ctx, true);
+	return egress(ctx, true, true);
 }
 
 /* A datagram from the peer this UDP socket is connected to: a reply. */
 static __always_inline bool from_connected_peer(struct __sk_buff *skb, const struct flow *f)
 {
 	struct bpf_sock *sk = skb->sk;
+	__u32 dst6[4], peer[4] = {};
 
 	if (!sk)
 		return false;
@@ -132,22 +134,17 @@ static __always_inline bool from_connected_peer(struct __sk_buff *skb, const str
 		return false;
 	if (bpf_ntohs(sk->dst_port) != f->peer_port)
 		return false;
-	if (f->family == NSFENCE_FAMILY_V4) {
-		__u32 peer4;
-
-		__builtin_memcpy(&peer4, f->peer_addr, 4);
-		if (sk->family == 2 /* AF_INET */)
-			return sk->dst_ip4 == peer4;
-		return sk->dst_ip6[0] == 0 && sk->dst_ip6[1] == 0 &&
-		       sk->dst_ip6[2] == bpf_htonl(0x0000ffff) && sk->dst_ip6[3] == peer4;
-	}
-	{
-		__u32 peer6[4];
-
-		__builtin_memcpy(peer6, f->peer_addr, 16);
-		return sk->dst_ip6[0] == peer6[0] && sk->dst_ip6[1] == peer6[1] &&
-		       sk->dst_ip6[2] == peer6[2] && sk->dst_ip6[3] == peer6[3];
-	}
+	__builtin_memcpy(peer, f->peer_addr, 16);
+	if (sk->family == 2 /* AF_INET */)
+		return f->family == NSFENCE_FAMILY_V4 && sk->dst_ip4 == peer[0];
+	/* Each field read on its own: the verifier refuses pointer arithmetic on sockets. */
+	dst6[0] = sk->dst_ip6[0];
+	dst6[1] = sk->dst_ip6[1];
+	dst6[2] = sk->dst_ip6[2];
+	dst6[3] = sk->dst_ip6[3];
+	if (f->family == NSFENCE_FAMILY_V4)
+		return is_v4_mapped(dst6) && dst6[3] == peer[0];
+	return dst6[0] == peer[0] && dst6[1] == peer[1] && dst6[2] == peer[2] && dst6[3] == peer[3];
 }
 
 static __always_inline bool is_udp_reply(struct __sk_buff *skb, const struct flow *f,

@@ -15,17 +15,23 @@
 const volatile __u64 report_fold_window_ns = 30ULL * 1000000000ULL;
 
 /* True when this flow was already reported within the window. */
-static __always_inline bool seen_recently(const struct flow *f, __u64 cookie,
+static __always_inline bool seen_recently(const struct flow *f, __u64 scope,
 					  __u64 now)
 {
 	struct nsfence_flow_key key = {};
 	__u64 *last;
 
-	key.socket_cookie = cookie;
+	key.scope = scope;
+	/* A socket's own address and port appear once it is bound: not part of its flow key. */
+	if (f->direction == NSFENCE_DIR_INGRESS) {
+		__builtin_memcpy(key.local_addr, f->local_addr, 16);
+		key.local_port = f->local_port;
+	}
 	__builtin_memcpy(key.peer_addr, f->peer_addr, 16);
 	key.peer_port = f->peer_port;
 	key.family = f->family;
 	key.direction = f->direction;
+	key.protocol = f->protocol;
 	last = bpf_map_lookup_elem(&nsf_reported_flows, &key);
 	if (last && now - *last < report_fold_window_ns) {
 		*last = now;
@@ -54,7 +60,7 @@ static __always_inline void report(const struct flow *f, const struct verdict *v
 	__u64 now = bpf_ktime_get_boot_ns();
 
 	count_verdict(f, v);
-	if (fold && seen_recently(f, cookie, now)) {
+	if (fold && seen_recently(f, f->direction == NSFENCE_DIR_EGRESS ? cookie : ep->cgroup_id, now)) {
 		count(NSFENCE_CNT_REPEATS_FOLDED);
 		return;
 	}

@@ -171,14 +171,22 @@ struct nsfence_network_event {
 	char comm[NSFENCE_COMM_LEN];
 };
 
-/* Keys of the folding map: one report per flow within the window. */
+/*
+ * Keys of the folding map: one report per flow within the window. scope is
+ * the socket cookie for egress (each socket is its own flow source) and the
+ * pod cgroup id for ingress (retransmitted SYNs meet a listener, or a new
+ * socket under test, with the same addresses).
+ */
 struct nsfence_flow_key {
-	__u64 socket_cookie;
+	__u64 scope;
+	__u8 local_addr[16];
 	__u8 peer_addr[16];
+	__u16 local_port;
 	__u16 peer_port;
 	__u8 family;
 	__u8 direction;
-	__u32 pad;
+	__u8 protocol;
+	__u8 pad;
 };
 
 /* Keys of the UDP reply map: who an unconnected socket has sent to. */

@@ -1,0 +1,61 @@
+// The segmentation datapath loaded into the kernel for tests: a private
+// bpffs, a private cgroup root with pod cgroups, and the real enforcer.
+#ifndef NSFENCE_TESTS_BPF_KERNEL_FIXTURE_H_
+#define NSFENCE_TESTS_BPF_KERNEL_FIXTURE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "inventory/model.h"
+#include "loader/enforcer.h"
+#include "loader/network_datapath.h"
+#include "nsfence/abi.h"
+#include "policy/model.h"
+
+namespace nsfence::bpftest {
+
+// Moves this process into a cgroup while in scope. Sockets created meanwhile
+// (including BPF_PROG_TEST_RUN's) belong to that cgroup.
+class ScopedCgroupJoin {
+ public:
+  explicit ScopedCgroupJoin(const std::string& dir);
+  ~ScopedCgroupJoin();
+  ScopedCgroupJoin(const ScopedCgroupJoin&) = delete;
+  ScopedCgroupJoin& operator=(const ScopedCgroupJoin&) = delete;
+
+ private:
+  std::string previous_;
+};
+
+class KernelFixture {
+ public:
+  static absl::StatusOr<std::unique_ptr<KernelFixture>> Create();
+  ~KernelFixture();
+
+  // Creates <root>/<ns>/<pod> and returns its absolute path.
+  absl::StatusOr<std::string> AddPodCgroup(const std::string& ns, const std::string& pod);
+  absl::Status Enforce(const std::vector<policy::Policy>& policies,
+                       const inventory::Inventory& inventory);
+  absl::Status Attach() { return datapath_->Attach(); }
+
+  loader::NetworkDatapath& datapath() { return *datapath_; }
+  const std::string& cgroup_root() const { return root_; }
+  // Everything in the ring buffer now.
+  std::vector<nsfence_network_event> DrainEvents();
+
+ private:
+  KernelFixture() = default;
+
+  std::string mount_;
+  std::string root_;
+  std::string bpffs_;
+  std::vector<std::string> dirs_;  // created, removed in reverse
+  std::unique_ptr<loader::NetworkDatapath> datapath_;
+  std::unique_ptr<loader::Enforcer> enforcer_;
+};
+
+}  // namespace nsfence::bpftest
+
+#endif  // NSFENCE_TESTS_BPF_KERNEL_FIXTURE_H_

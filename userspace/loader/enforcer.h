@@ -1,0 +1,65 @@
+// Keeps the kernel maps equal to what the policies in force say about the
+// current inventory: compile, materialise, apply, and release unused ids.
+#ifndef NSFENCE_LOADER_ENFORCER_H_
+#define NSFENCE_LOADER_ENFORCER_H_
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "inventory/model.h"
+#include "loader/applier.h"
+#include "loader/kernel_state.h"
+#include "loader/materialize.h"
+#include "loader/registry.h"
+#include "loader/segmentation_maps.h"
+#include "policy/model.h"
+
+namespace nsfence::loader {
+
+struct EnforceReport {
+  ApplyStats stats;
+  size_t governed_namespaces = 0;
+  size_t rulesets = 0;
+  std::vector<std::string> warnings;
+};
+
+class Enforcer {
+ public:
+  Enforcer(SegmentationMaps maps, MapIo* registry_map, CgroupResolver cgroups);
+
+  // Reads what an earlier agent left in the pinned maps, so the first
+  // Enforce writes only the difference.
+  absl::Status Adopt();
+
+  // Makes the kernel enforce `policies` over `inventory`. When the set of
+  // prefixes changes, the old policies are first re-applied over old and new
+  // prefixes together, so no address is ever judged by a ruleset that lacks
+  // entries for the prefix it falls in.
+  absl::StatusOr<EnforceReport> Enforce(const std::vector<policy::Policy>& policies,
+                                        const inventory::Inventory& inventory);
+
+  const Registry& registry() const { return registry_; }
+  const KernelState& state() const { return current_; }
+
+  // How long an unused id stays nameable for events still queued.
+  void set_id_grace(absl::Duration grace) { id_grace_ = grace; }
+
+ private:
+  absl::StatusOr<EnforceReport> ApplyOnce(const std::vector<policy::Policy>& policies,
+                                          const inventory::Inventory& inventory,
+                                          const std::vector<Cidr>& extra_prefixes);
+
+  SegmentationMaps maps_;
+  Registry registry_;
+  CgroupResolver cgroups_;
+  KernelState current_;
+  std::vector<policy::Policy> last_policies_;
+  absl::Duration id_grace_ = absl::Seconds(60);
+};
+
+}  // namespace nsfence::loader
+
+#endif  // NSFENCE_LOADER_ENFORCER_H_

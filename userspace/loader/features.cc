@@ -1,0 +1,60 @@
+#include "loader/features.h"
+
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace nsfence::loader {
+namespace {
+
+FeatureProbe ProgType(bpf_prog_type type, std::string name, std::string needed_for) {
+  return {std::move(name), std::move(needed_for), libbpf_probe_bpf_prog_type(type, nullptr) == 1};
+}
+
+FeatureProbe MapType(bpf_map_type type, std::string name, std::string needed_for) {
+  return {std::move(name), std::move(needed_for), libbpf_probe_bpf_map_type(type, nullptr) == 1};
+}
+
+FeatureProbe Helper(bpf_prog_type type, bpf_func_id helper, std::string name,
+                    std::string needed_for) {
+  return {std::move(name), std::move(needed_for),
+          libbpf_probe_bpf_helper(type, helper, nullptr) == 1};
+}
+
+}  // namespace
+
+std::vector<FeatureProbe> ProbeSegmentationFeatures() {
+  return {
+      {"BTF (/sys/kernel/btf/vmlinux)", "CO-RE programs", access("/sys/kernel/btf/vmlinux", R_OK) == 0},
+      ProgType(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, "cgroup sock_addr programs (Linux 4.17+)",
+               "egress decisions at connect and sendmsg"),
+      ProgType(BPF_PROG_TYPE_CGROUP_SKB, "cgroup_skb programs (Linux 4.10+)", "ingress decisions"),
+      MapType(BPF_MAP_TYPE_LPM_TRIE, "LPM trie maps (Linux 4.11+)", "peer and rule lookups"),
+      MapType(BPF_MAP_TYPE_RINGBUF, "BPF ring buffer (Linux 5.8+)", "reporting violations"),
+      MapType(BPF_MAP_TYPE_LRU_HASH, "LRU hash maps (Linux 4.10+)", "flow folding and UDP replies"),
+      MapType(BPF_MAP_TYPE_PERCPU_ARRAY, "per-CPU arrays (Linux 4.6+)", "loss counters"),
+      Helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_current_ancestor_cgroup_id,
+             "bpf_get_current_ancestor_cgroup_id in sock_addr programs (Linux 5.7+)",
+             "finding the pod of a connecting socket"),
+      Helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_skb_ancestor_cgroup_id,
+             "bpf_skb_ancestor_cgroup_id in cgroup_skb programs (Linux 4.19+)",
+             "finding the pod of a receiving socket"),
+      Helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_sk_fullsock, "bpf_sk_fullsock (Linux 5.1+)",
+             "recognising replies on connected UDP sockets"),
+  };
+}
+
+absl::Status RequireAll(const std::vector<FeatureProbe>& probes) {
+  std::vector<std::string> missing;
+  for (const FeatureProbe& p : probes) {
+    if (!p.available) missing.push_back(absl::StrCat(p.name, " (needed for ", p.needed_for, ")"));
+  }
+  if (missing.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("this kernel lacks: ", absl::StrJoin(missing, "; "),
+                   ". Run nsfence on a kernel that has them (Linux 5.8 or newer with BTF)."));
+}
+
+}  // namespace nsfence::loader

@@ -1,0 +1,27 @@
+#include "loader/kernel_state.h"
+
+#include "common/status_macros.h"
+#include "loader/segmentation_maps.h"
+
+namespace nsfence::loader {
+namespace {
+
+template <typename K, typename V, typename Map>
+absl::Status ReadInto(MapIo* io, Map* out) {
+  return TypedMap<K, V>(io).ForEach(
+      [&](const K& key, const V& value) { (*out)[typename Map::key_type(key)] = Bytes<V>(value); });
+}
+
+}  // namespace
+
+absl::StatusOr<KernelState> ReadKernelState(const SegmentationMaps& maps) {
+  KernelState state;
+  NSF_RETURN_IF_ERROR((ReadInto<uint64_t, nsfence_endpoint>(maps.endpoints, &state.endpoints)));
+  NSF_RETURN_IF_ERROR((ReadInto<nsfence_peer_key, nsfence_peer>(maps.peers, &state.peers)));
+  NSF_RETURN_IF_ERROR(
+      (ReadInto<uint32_t, nsfence_identity>(maps.identities, &state.identities)));
+  NSF_RETURN_IF_ERROR((ReadInto<nsfence_rule_key, nsfence_rule>(maps.rules, &state.rules)));
+  return state;
+}
+
+}  // namespace nsfence::loader

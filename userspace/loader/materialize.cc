@@ -1,0 +1,180 @@
+#include "loader/materialize.h"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/stable_hash.h"
+
+namespace nsfence::loader {
+namespace {
+
+using policy::CompiledPeer;
+using policy::CompiledRule;
+
+nsfence_peer_key PeerKeyOf(const Cidr& cidr) {
+  nsfence_peer_key key{};
+  key.family = cidr.family() == IpFamily::kV4 ? NSFENCE_FAMILY_V4 : NSFENCE_FAMILY_V6;
+  key.prefixlen = 8 + cidr.prefix_len();
+  std::memcpy(key.addr, cidr.address().bytes().data(), 16);
+  return key;
+}
+
+uint8_t DirectionOf(policy::Direction d) {
+  return d == policy::Direction::kEgress ? NSFENCE_DIR_EGRESS : NSFENCE_DIR_INGRESS;
+}
+
+class Builder {
+ public:
+  Builder(const policy::Compiled& compiled, const inventory::Inventory& inventory,
+          Registry& registry)
+      : compiled_(compiled), inventory_(inventory), registry_(registry) {}
+
+  void Identities() {
+    for (const inventory::Namespace& ns : inventory_.namespaces) {
+      identity_[ns.name] = AssignIdentity(registry_, ns);
+    }
+  }
+
+  void Prefixes() {
+    for (const policy::CompiledPrefix& p : compiled_.prefixes) {
+      const std::string text = p.cidr.ToString();
+      const uint32_t id = registry_.Assign(NSFENCE_REG_PREFIX, StableHash(absl::StrCat("prefix:", text)), text);
+      prefix_id_[p.cidr] = id;
+      nsfence_peer peer{};
+      peer.identity = id;
+      peer.kind = p.host ? NSFENCE_PEER_HOST : NSFENCE_PEER_WORLD;
+      out_.state.peers[PeerKey(PeerKeyOf(p.cidr))] = Bytes(peer);
+    }
+  }
+
+  void Pods(const CgroupResolver& cgroups) {
+    for (const inventory::Pod& pod : inventory_.pods) {
+      const uint32_t identity = identity_.at(pod.namespace_name);
+      for (const IpAddress& ip : pod.ips) {
+        nsfence_peer peer{};
+        peer.identity = identity;
+        peer.kind = NSFENCE_PEER_POD;
+        // A pod address wins over an equal prefix (e.g. a node /32).
+        out_.state.peers[PeerKey(PeerKeyOf(Cidr::Host(ip)))] = Bytes(peer);
+      }
+      if (pod.cgroup.empty()) continue;
+      const absl::StatusOr<uint64_t> id = cgroups(pod.cgroup);
+      if (!id.ok()) {
+        out_.warnings.push_back(absl::StrCat("pod ", pod.namespace_name, "/", pod.name,
+                                             " is not enforced on this node: ", id.status().message()));
+        continue;
+      }
+      nsfence_endpoint ep{};
+      ep.identity = identity;
+      out_.state.endpoints[*id] = Bytes(ep);
+    }
+  }
+
+  void Rulesets() {
+    for (const auto& [key, rs] : compiled_.rulesets) {
+      const uint32_t id = registry_.Assign(NSFENCE_REG_RULESET, StableHash(absl::StrCat("ruleset:", key)), "");
+      ruleset_id_[key] = id;
+      for (const CompiledRule& r : rs.rules) AddRule(id, r);
+    }
+  }
+
+  void Governed() {
+    for (const auto& [ns, g] : compiled_.governed) {
+      nsfence_identity cfg{};
+      cfg.ruleset = ruleset_id_.at(g.ruleset_key);
+      cfg.policy = PolicyId(g.attributed_policy);
+      cfg.mode = g.mode == policy::Mode::kEnforce ? NSFENCE_MODE_ENFORCE : NSFENCE_MODE_AUDIT;
+      out_.state.identities[identity_.at(ns)] = Bytes(cfg);
+    }
+  }
+
+  Materialized Take() { return std::move(out_); }
+
+ private:
+  uint32_t PolicyId(const std::string& name) {
+    return registry_.Assign(NSFENCE_REG_POLICY, StableHash(absl::StrCat("policy:", name)), name);
+  }
+
+  uint32_t PeerId(const CompiledPeer& peer) const {
+    switch (peer.kind) {
+      case CompiledPeer::Kind::kAny:
+        return NSFENCE_ID_ANY;
+      case CompiledPeer::Kind::kNamespace:
+        return identity_.at(peer.namespace_name);
+      case CompiledPeer::Kind::kPrefix:
+        return prefix_id_.at(peer.prefix);
+    }
+    return NSFENCE_ID_NONE;
+  }
+
+  void AddRule(uint32_t ruleset, const CompiledRule& r) {
+    nsfence_rule value{};
+    value.policy = PolicyId(r.policy);
+    nsfence_rule_key key{};
+    key.ruleset = ruleset;
+    key.peer = PeerId(r.peer);
+    key.direction = DirectionOf(r.direction);
+    if (!r.protocol) {
+      key.prefixlen = NSFENCE_RULE_PREFIX_ANY_PROTOCOL;
+      out_.state.rules.try_emplace(RuleKey(key), Bytes(value));
+      return;
+    }
+    key.protocol = static_cast<uint8_t>(*r.protocol);
+    for (const auto& [port, bits] : PortPrefixes(r.first_port, r.last_port)) {
+      key.port = htons(port);
+      key.prefixlen = NSFENCE_RULE_PREFIX_ANY_PORT + bits;
+      // The first policy to allow a key is the one named for it.
+      out_.state.rules.try_emplace(RuleKey(key), Bytes(value));
+    }
+  }
+
+  const policy::Compiled& compiled_;
+  const inventory::Inventory& inventory_;
+  Registry& registry_;
+  absl::flat_hash_map<std::string, uint32_t> identity_;
+  absl::flat_hash_map<Cidr, uint32_t> prefix_id_;
+  absl::flat_hash_map<std::string, uint32_t> ruleset_id_;
+  Materialized out_;
+};
+
+}  // namespace
+
+uint32_t AssignIdentity(Registry& registry, const inventory::Namespace& ns) {
+  std::string content = absl::StrCat("namespace:", ns.name);
+  for (const auto& [key, value] : ns.labels) absl::StrAppend(&content, "\n", key, "=", value);
+  return registry.Assign(NSFENCE_REG_IDENTITY, StableHash(content), ns.name);
+}
+
+std::vector<std::pair<uint16_t, int>> PortPrefixes(uint16_t first, uint16_t last) {
+  std::vector<std::pair<uint16_t, int>> out;
+  uint32_t lo = first;
+  const uint32_t hi = last;
+  while (lo <= hi) {
+    // Largest aligned block starting at lo that stays within hi.
+    int host_bits = 0;
+    while (host_bits < 16 && (lo & ((1u << (host_bits + 1)) - 1)) == 0 &&
+           lo + (1u << (host_bits + 1)) - 1 <= hi) {
+      ++host_bits;
+    }
+    out.emplace_back(static_cast<uint16_t>(lo), 16 - host_bits);
+    lo += 1u << host_bits;
+  }
+  return out;
+}
+
+absl::StatusOr<Materialized> Materialize(const policy::Compiled& compiled,
+                                         const inventory::Inventory& inventory,
+                                         Registry& registry, const CgroupResolver& cgroups) {
+  Builder b(compiled, inventory, registry);
+  b.Identities();
+  b.Prefixes();
+  b.Pods(cgroups);
+  b.Rulesets();
+  b.Governed();
+  return b.Take();
+}
+
+}  // namespace nsfence::loader

@@ -1,0 +1,217 @@
+#include "loader/network_datapath.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "common/cgroup.h"
+#include "common/errno_status.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "loader/bpffs.h"
+#include "loader/libbpf_log.h"
+#include "network.skel.h"
+
+namespace nsfence::loader {
+namespace {
+
+// A pinned object at `path`, or -1.
+int OpenPinned(const std::string& path) { return access(path.c_str(), F_OK) == 0 ? bpf_obj_get(path.c_str()) : -1; }
+
+absl::StatusOr<bpf_map_info> MapInfo(int fd) {
+  bpf_map_info info{};
+  __u32 len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return ErrnoStatus(errno, "reading map info");
+  return info;
+}
+
+absl::Status CheckAdoptable(int link_fd, const std::string& path, uint64_t cgroup_id,
+                            bpf_attach_type type) {
+  bpf_link_info info{};
+  __u32 len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(link_fd, &info, &len) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("reading pinned link ", path));
+  }
+  if (info.type != BPF_LINK_TYPE_CGROUP || info.cgroup.attach_type != type) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "pinned link ", path, " is not a cgroup link of the expected type; remove it or use another --bpffs"));
+  }
+  if (info.cgroup.cgroup_id != cgroup_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "pinned link ", path, " is attached to cgroup id ", info.cgroup.cgroup_id,
+        ", not to --cgroup-root (id ", cgroup_id,
+        "); stop the agent that owns it (nsfence-agent without --keep-enforcement-on-exit) "
+        "or use another --bpffs"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<NetworkDatapath>> NetworkDatapath::Load(const DatapathOptions& options) {
+  InstallLibbpfLogger();
+  std::unique_ptr<NetworkDatapath> d(new NetworkDatapath(options));
+  NSF_RETURN_IF_ERROR(EnsureBpffsDir(options.bpffs_dir));
+  NSF_RETURN_IF_ERROR(MakeDirs(d->MapsDir()));
+  NSF_RETURN_IF_ERROR(MakeDirs(d->LinksDir()));
+  NSF_RETURN_IF_ERROR(d->Open());
+  NSF_RETURN_IF_ERROR(d->BindMaps());
+  return d;
+}
+
+absl::Status NetworkDatapath::Open() {
+  const std::string maps_dir = MapsDir();
+  LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = maps_dir.c_str());
+  skel_ = network_bpf__open_opts(&opts);
+  if (skel_ == nullptr) return ErrnoStatus(errno, "opening the network BPF object");
+
+  skel_->rodata->cgroup_root_level = static_cast<__u32>(options_.cgroup_root_level);
+  skel_->rodata->report_fold_window_ns = absl::ToInt64Nanoseconds(options_.report_fold_window);
+  skel_->rodata->udp_reply_window_ns = absl::ToInt64Nanoseconds(options_.udp_reply_window);
+
+  // A pinned ring buffer keeps its size (and the events queued in it).
+  const int pinned_events = OpenPinned(maps_dir + "/nsf_events");
+  if (pinned_events >= 0) {
+    adopted_maps_ = true;
+    absl::StatusOr<bpf_map_info> info = MapInfo(pinned_events);
+    close(pinned_events);
+    if (!info.ok()) return info.status();
+    if (info->max_entries != options_.ringbuf_bytes) {
+      log::Warn("keeping the pinned ring buffer's size of ", info->max_entries, " bytes (asked for ",
+                options_.ringbuf_bytes, "); stop the agent without --keep-enforcement-on-exit to resize");
+    }
+    bpf_map__set_max_entries(skel_->maps.nsf_events, info->max_entries);
+  } else if (bpf_map__set_max_entries(skel_->maps.nsf_events, options_.ringbuf_bytes) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ring buffer size ", options_.ringbuf_bytes, " is not a power of two of at least a page"));
+  }
+
+  if (const int err = network_bpf__load(skel_); err != 0) {
+    return ErrnoStatus(-err, absl::StrCat(
+        "loading the network BPF programs (verifier or map errors above; if pinned maps under ",
+        maps_dir, " come from an incompatible nsfence version, stop that agent cleanly or remove them)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NetworkDatapath::BindMaps() {
+  NSF_ASSIGN_OR_RETURN(endpoints_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_endpoints)));
+  NSF_ASSIGN_OR_RETURN(peers_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_peers)));
+  NSF_ASSIGN_OR_RETURN(identities_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_identities)));
+  NSF_ASSIGN_OR_RETURN(rules_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_rules)));
+  NSF_ASSIGN_OR_RETURN(registry_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_registry)));
+  maps_ = SegmentationMaps{.endpoints = &*endpoints_,
+                           .peers = &*peers_,
+                           .identities = &*identities_,
+                           .rules = &*rules_};
+  return absl::OkStatus();
+}
+
+NetworkDatapath::~NetworkDatapath() {
+  for (bpf_link* link : links_) bpf_link__destroy(link);  // closes our fd; pins stay
+  network_bpf__destroy(skel_);
+}
+
+absl::Status NetworkDatapath::Attach() {
+  const int cgroup_fd = open(options_.cgroup_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cgroup_fd < 0) return ErrnoStatus(errno, absl::StrCat("opening --cgroup-root ", options_.cgroup_root));
+  absl::StatusOr<uint64_t> cgroup_id = cgroup::Id(options_.cgroup_root);
+  absl::Status status = cgroup_id.status();
+
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    if (!status.ok()) break;
+    const std::string pin = absl::StrCat(LinksDir(), "/", bpf_program__name(prog));
+    bpf_link* link = nullptr;
+    if (access(pin.c_str(), F_OK) == 0) {
+      link = bpf_link__open(pin.c_str());
+      if (link == nullptr) {
+        status = ErrnoStatus(errno, absl::StrCat("opening pinned link ", pin));
+        break;
+      }
+      links_.push_back(link);
+      status = CheckAdoptable(bpf_link__fd(link), pin, *cgroup_id, bpf_program__expected_attach_type(prog));
+      if (status.ok() && bpf_link__update_program(link, prog) != 0) {
+        status = ErrnoStatus(errno, absl::StrCat("swapping ", bpf_program__name(prog), " into ", pin));
+      }
+      ++adopted_links_;
+      continue;
+    }
+    link = bpf_program__attach_cgroup(prog, cgroup_fd);
+    if (link == nullptr) {
+      status = ErrnoStatus(errno, absl::StrCat("attaching ", bpf_program__name(prog), " to ",
+                                               options_.cgroup_root));
+      break;
+    }
+    links_.push_back(link);
+    if (bpf_link__pin(link, pin.c_str()) != 0) {
+      status = ErrnoStatus(errno, absl::StrCat("pinning link ", pin));
+    }
+  }
+  close(cgroup_fd);
+  return status;
+}
+
+absl::Status NetworkDatapath::DetachAndUnpin() {
+  absl::Status status;
+  for (bpf_link* link : links_) {
+    bpf_link__unpin(link);
+    if (bpf_link__detach(link) != 0 && status.ok()) status = ErrnoStatus(errno, "detaching a link");
+  }
+  bpf_map* map = nullptr;
+  bpf_object__for_each_map(map, skel_->obj) {
+    if (bpf_map__is_pinned(map)) bpf_map__unpin(map, nullptr);
+  }
+  rmdir(LinksDir().c_str());
+  rmdir(MapsDir().c_str());
+  // A bpffs the agent mounted on the directory itself goes too.
+  const std::string parent = options_.bpffs_dir.substr(0, options_.bpffs_dir.rfind('/'));
+  if (IsOnBpffs(options_.bpffs_dir) && !IsOnBpffs(parent.empty() ? "/" : parent)) {
+    umount2(options_.bpffs_dir.c_str(), MNT_DETACH);
+  }
+  rmdir(options_.bpffs_dir.c_str());
+  return status;
+}
+
+int NetworkDatapath::events_fd() const { return bpf_map__fd(skel_->maps.nsf_events); }
+
+int NetworkDatapath::program_fd(const std::string& name) const {
+  const bpf_program* prog = bpf_object__find_program_by_name(skel_->obj, name.c_str());
+  return prog == nullptr ? -1 : bpf_program__fd(prog);
+}
+
+uint32_t NetworkDatapath::ringbuf_bytes() const { return bpf_map__max_entries(skel_->maps.nsf_events); }
+
+absl::StatusOr<KernelCounters> NetworkDatapath::ReadCounters() const {
+  const int ncpus = libbpf_num_possible_cpus();
+  if (ncpus <= 0) return ErrnoStatus(-ncpus, "counting possible CPUs");
+  std::vector<uint64_t> per_cpu(ncpus);
+  KernelCounters totals{};
+  const int fd = bpf_map__fd(skel_->maps.nsf_counters);
+  for (uint32_t i = 0; i < NSFENCE_CNT_MAX; ++i) {
+    if (bpf_map_lookup_elem(fd, &i, per_cpu.data()) != 0) return ErrnoStatus(errno, "reading counters");
+    for (uint64_t v : per_cpu) totals[i] += v;
+  }
+  return totals;
+}
+
+std::vector<std::pair<std::string, uint32_t>> NetworkDatapath::ProgramSizes() const {
+  std::vector<std::pair<std::string, uint32_t>> out;
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    bpf_prog_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0) {
+      out.emplace_back(bpf_program__name(prog), info.verified_insns);
+    }
+  }
+  return out;
+}
+
+}  // namespace nsfence::loader

@@ -1,0 +1,88 @@
+// The segmentation programs in the kernel: loaded from the network skeleton,
+// maps pinned under <bpffs>/maps, cgroup links pinned under <bpffs>/links.
+//
+// A restarted agent reuses the pinned maps (their contents keep enforcing)
+// and swaps its programs into the pinned links with one atomic
+// bpf_link_update each: no gap, no second attachment.
+#ifndef NSFENCE_LOADER_NETWORK_DATAPATH_H_
+#define NSFENCE_LOADER_NETWORK_DATAPATH_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "loader/map_io.h"
+#include "loader/segmentation_maps.h"
+#include "nsfence/abi.h"
+
+struct network_bpf;
+struct bpf_link;
+
+namespace nsfence::loader {
+
+struct DatapathOptions {
+  std::string bpffs_dir;    // pins live in <bpffs_dir>/maps and <bpffs_dir>/links
+  std::string cgroup_root;  // absolute cgroup v2 directory the programs attach to
+  int cgroup_root_level = 0;
+  absl::Duration report_fold_window = absl::Seconds(30);
+  absl::Duration udp_reply_window = absl::Seconds(120);
+  uint32_t ringbuf_bytes = 1 << 20;  // a power of two >= page size
+};
+
+// Sum over CPUs of the kernel's counters (enum nsfence_counter).
+using KernelCounters = std::array<uint64_t, NSFENCE_CNT_MAX>;
+
+class NetworkDatapath {
+ public:
+  // Loads the programs, reusing pinned maps where they exist.
+  static absl::StatusOr<std::unique_ptr<NetworkDatapath>> Load(const DatapathOptions& options);
+
+  NetworkDatapath(const NetworkDatapath&) = delete;
+  NetworkDatapath& operator=(const NetworkDatapath&) = delete;
+  // Closes this process's handles; pinned links and maps keep enforcing.
+  ~NetworkDatapath();
+
+  // Attaches every program to the cgroup root, adopting pinned links.
+  absl::Status Attach();
+  // Detaches the programs and removes every pin: enforcement ends.
+  absl::Status DetachAndUnpin();
+
+  // True when Load found pinned maps from an earlier agent.
+  bool adopted_maps() const { return adopted_maps_; }
+  // Number of links Attach adopted rather than created.
+  int adopted_links() const { return adopted_links_; }
+
+  const SegmentationMaps& maps() const { return maps_; }
+  MapIo* registry() { return &*registry_; }
+  int events_fd() const;
+  // fd of the program named `name` (e.g. "nsf_ingress"), or -1.
+  int program_fd(const std::string& name) const;
+  uint32_t ringbuf_bytes() const;
+  absl::StatusOr<KernelCounters> ReadCounters() const;
+  // Verifier-accepted instruction count of each program, for logs.
+  std::vector<std::pair<std::string, uint32_t>> ProgramSizes() const;
+
+ private:
+  explicit NetworkDatapath(DatapathOptions options) : options_(std::move(options)) {}
+  absl::Status Open();
+  absl::Status BindMaps();
+  std::string MapsDir() const { return options_.bpffs_dir + "/maps"; }
+  std::string LinksDir() const { return options_.bpffs_dir + "/links"; }
+
+  DatapathOptions options_;
+  network_bpf* skel_ = nullptr;
+  std::vector<bpf_link*> links_;
+  bool adopted_maps_ = false;
+  int adopted_links_ = 0;
+  std::optional<BpfMapIo> endpoints_, peers_, identities_, rules_, registry_;
+  SegmentationMaps maps_;
+};
+
+}  // namespace nsfence::loader
+
+#endif  // NSFENCE_LOADER_NETWORK_DATAPATH_H_

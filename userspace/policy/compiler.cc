@@ -1,0 +1,229 @@
+#include "policy/compiler.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace nsfence::policy {
+namespace {
+
+using inventory::Inventory;
+using inventory::Namespace;
+
+// Finds the namespaces a selector matches without scanning all of them when
+// the selector names a label pair.
+class NamespaceIndex {
+ public:
+  explicit NamespaceIndex(const Inventory& inventory) : inventory_(inventory) {
+    for (const Namespace& ns : inventory.namespaces) {
+      for (const auto& [key, value] : ns.labels) by_label_[absl::StrCat(key, "=", value)].push_back(&ns);
+    }
+  }
+
+  std::vector<const Namespace*> Select(const LabelSelector& selector) const {
+    std::vector<const Namespace*> out;
+    if (!selector.match_labels.empty()) {
+      const auto& [key, value] = *selector.match_labels.begin();
+      const auto it = by_label_.find(absl::StrCat(key, "=", value));
+      if (it == by_label_.end()) return out;
+      for (const Namespace* ns : it->second) {
+        if (selector.Matches(ns->labels)) out.push_back(ns);
+      }
+      return out;
+    }
+    for (const Namespace& ns : inventory_.namespaces) {
+      if (selector.Matches(ns.labels)) out.push_back(&ns);
+    }
+    return out;
+  }
+
+ private:
+  const Inventory& inventory_;
+  absl::flat_hash_map<std::string, std::vector<const Namespace*>> by_label_;
+};
+
+std::string PortText(const PortRange& p) {
+  return absl::StrCat(p.protocol == Protocol::kTcp ? "tcp" : "udp", ":", p.first(), "-", p.last());
+}
+
+std::string PeerText(const Peer& peer) {
+  if (peer.namespace_selector) return absl::StrCat("ns", peer.namespace_selector->ToString());
+  std::vector<std::string> except;
+  for (const Cidr& c : peer.ip_block->except) except.push_back(c.ToString());
+  std::sort(except.begin(), except.end());
+  return absl::StrCat("ip(", peer.ip_block->cidr.ToString(), " except ", absl::StrJoin(except, ","),
+                      ")");
+}
+
+std::string RulesText(const std::vector<Rule>& rules) {
+  std::vector<std::string> out;
+  for (const Rule& r : rules) {
+    std::vector<std::string> peers, ports;
+    for (const Peer& p : r.peers) peers.push_back(PeerText(p));
+    for (const PortRange& p : r.ports) ports.push_back(PortText(p));
+    out.push_back(absl::StrCat("[", absl::StrJoin(peers, ";"), "|", absl::StrJoin(ports, ";"), "]"));
+  }
+  return absl::StrJoin(out, "");
+}
+
+class RulesetCompiler {
+ public:
+  RulesetCompiler(const NamespaceIndex& index, const std::vector<CompiledPrefix>& prefixes)
+      : index_(index), prefixes_(prefixes) {}
+
+  Ruleset Compile(std::string key, const std::vector<const Policy*>& policies) const {
+    Ruleset rs{.key = std::move(key)};
+    for (const Policy* p : policies) {
+      rs.policies.push_back(p->name);
+      AddPolicy(*p, &rs.rules);
+    }
+    return rs;
+  }
+
+ private:
+  void AddPolicy(const Policy& p, std::vector<CompiledRule>* out) const {
+    const NetworkSpec& net = *p.network;
+    if (net.cross_namespace == CrossNamespace::kAllow) {
+      for (Direction d : {Direction::kEgress, Direction::kIngress}) {
+        out->push_back(CompiledRule{.direction = d, .policy = p.name});
+      }
+    }
+    if (net.host_ingress == HostIngress::kAllow) {
+      for (const CompiledPrefix& prefix : prefixes_) {
+        if (!prefix.host) continue;
+        out->push_back(CompiledRule{.direction = Direction::kIngress,
+                                    .peer = {.kind = CompiledPeer::Kind::kPrefix, .prefix = prefix.cidr},
+                                    .policy = p.name});
+      }
+    }
+    for (const Rule& r : net.egress) AddRule(p.name, Direction::kEgress, r, out);
+    for (const Rule& r : net.ingress) AddRule(p.name, Direction::kIngress, r, out);
+  }
+
+  void AddRule(const std::string& policy, Direction d, const Rule& r,
+               std::vector<CompiledRule>* out) const {
+    std::vector<CompiledPeer> peers;
+    if (r.peers.empty()) peers.push_back(CompiledPeer{});
+    for (const Peer& peer : r.peers) ExpandPeer(peer, &peers);
+
+    std::vector<CompiledRule> ports;
+    if (r.ports.empty()) ports.push_back(CompiledRule{});
+    for (const PortRange& p : r.ports) {
+      ports.push_back(CompiledRule{.protocol = p.protocol, .first_port = p.first(), .last_port = p.last()});
+    }
+    for (const CompiledPeer& peer : peers) {
+      for (CompiledRule rule : ports) {
+        rule.direction = d;
+        rule.peer = peer;
+        rule.policy = policy;
+        out->push_back(std::move(rule));
+      }
+    }
+  }
+
+  // An ipBlock holds the prefixes inside its cidr and outside its excepts: an
+  // address's longest matching prefix then tells whether the block has it.
+  void ExpandPeer(const Peer& peer, std::vector<CompiledPeer>* out) const {
+    if (peer.namespace_selector) {
+      for (const Namespace* ns : index_.Select(*peer.namespace_selector)) {
+        out->push_back({.kind = CompiledPeer::Kind::kNamespace, .namespace_name = ns->name});
+      }
+      return;
+    }
+    const IpBlock& block = *peer.ip_block;
+    for (const CompiledPrefix& prefix : prefixes_) {
+      if (!block.cidr.Contains(prefix.cidr)) continue;
+      const bool excepted = std::any_of(block.except.begin(), block.except.end(),
+                                        [&](const Cidr& e) { return e.Contains(prefix.cidr); });
+      if (!excepted) out->push_back({.kind = CompiledPeer::Kind::kPrefix, .prefix = prefix.cidr});
+    }
+  }
+
+  const NamespaceIndex& index_;
+  const std::vector<CompiledPrefix>& prefixes_;
+};
+
+std::vector<CompiledPrefix> PrefixSet(const std::vector<Policy>& policies,
+                                      const Inventory& inventory,
+                                      const std::vector<Cidr>& extra) {
+  std::set<Cidr> all(extra.begin(), extra.end());
+  for (const Cidr& c : PolicyPrefixes(policies)) all.insert(c);
+  for (const Cidr& c : inventory.host_cidrs) all.insert(c);
+  std::vector<CompiledPrefix> out;
+  for (const Cidr& c : all) {
+    const bool host = std::any_of(inventory.host_cidrs.begin(), inventory.host_cidrs.end(),
+                                  [&](const Cidr& h) { return h.Contains(c); });
+    out.push_back({.cidr = c, .host = host});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Cidr> PolicyPrefixes(const std::vector<Policy>& policies) {
+  std::vector<Cidr> out;
+  for (const Policy& p : policies) {
+    if (!p.network) continue;
+    for (const auto* rules : {&p.network->egress, &p.network->ingress}) {
+      for (const Rule& r : *rules) {
+        for (const Peer& peer : r.peers) {
+          if (!peer.ip_block) continue;
+          out.push_back(peer.ip_block->cidr);
+          out.insert(out.end(), peer.ip_block->except.begin(), peer.ip_block->except.end());
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::string CanonicalNetworkText(const Policy& policy) {
+  if (!policy.network) return "";
+  const NetworkSpec& n = *policy.network;
+  return absl::StrCat("cross=", n.cross_namespace == CrossNamespace::kAllow ? "allow" : "deny",
+                      " host=", n.host_ingress == HostIngress::kAllow ? "allow" : "deny",
+                      " egress=", RulesText(n.egress), " ingress=", RulesText(n.ingress));
+}
+
+absl::StatusOr<Compiled> Compile(const std::vector<Policy>& policies, const Inventory& inventory,
+                                 const std::vector<Cidr>& extra_prefixes) {
+  Compiled out;
+  out.prefixes = PrefixSet(policies, inventory, extra_prefixes);
+  const NamespaceIndex index(inventory);
+
+  // Which policies select each namespace, in name order.
+  std::vector<const Policy*> sorted;
+  for (const Policy& p : policies) {
+    if (p.network) sorted.push_back(&p);
+  }
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Policy* a, const Policy* b) { return a->name < b->name; });
+  std::map<std::string, std::vector<const Policy*>> governing;
+  for (const Policy* p : sorted) {
+    for (const Namespace* ns : index.Select(p->namespace_selector)) governing[ns->name].push_back(p);
+  }
+
+  absl::flat_hash_map<const Policy*, std::string> canonical;
+  for (const Policy* p : sorted) canonical[p] = absl::StrCat(p->name, "\n", CanonicalNetworkText(*p), "\n");
+
+  const RulesetCompiler compiler(index, out.prefixes);
+  for (const auto& [ns, all] : governing) {
+    std::vector<const Policy*> enforce, audit;
+    for (const Policy* p : all) (p->mode == Mode::kEnforce ? enforce : audit).push_back(p);
+    const bool enforcing = !enforce.empty();
+    const std::vector<const Policy*>& effective = enforcing ? enforce : audit;
+
+    std::string key;
+    for (const Policy* p : effective) key += canonical[p];
+    if (!out.rulesets.contains(key)) out.rulesets.emplace(key, compiler.Compile(key, effective));
+    out.governed.emplace(ns, GovernedNamespace{.ruleset_key = std::move(key),
+                                               .mode = enforcing ? Mode::kEnforce : Mode::kAudit,
+                                               .attributed_policy = effective.front()->name});
+  }
+  return out;
+}
+
+}  // namespace nsfence::policy
