@@ -16,6 +16,8 @@ struct SourcePos {
 
   // "file:line:column", or "file" when the position is unknown.
   std::string ToString() const;
+
+  friend bool operator==(const SourcePos&, const SourcePos&) = default;
 };
 
 struct Diagnostic {

@@ -17,6 +17,8 @@ struct Namespace {
   // Includes kubernetes.io/metadata.name=<name>, added by the parser.
   Labels labels;
   SourcePos pos;
+
+  friend bool operator==(const Namespace&, const Namespace&) = default;
 };
 
 struct Pod {
@@ -28,6 +30,8 @@ struct Pod {
   // for pods that do not run on this node (they are peers only).
   std::string cgroup;
   SourcePos pos;
+
+  friend bool operator==(const Pod&, const Pod&) = default;
 };
 
 struct Inventory {
@@ -35,6 +39,8 @@ struct Inventory {
   std::vector<Pod> pods;
   // Addresses of nodes: peers there are "host" rather than "world".
   std::vector<Cidr> host_cidrs;
+
+  friend bool operator==(const Inventory&, const Inventory&) = default;
 };
 
 }  // namespace nsfence::inventory

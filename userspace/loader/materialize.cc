@@ -95,7 +95,9 @@ class Builder {
 
  private:
   uint32_t PolicyId(const std::string& name) {
-    return registry_.Assign(NSFENCE_REG_POLICY, StableHash(absl::StrCat("policy:", name)), name);
+    const uint32_t id = registry_.Assign(NSFENCE_REG_POLICY, StableHash(absl::StrCat("policy:", name)), name);
+    out_.policy_names.try_emplace(id, name);
+    return id;
   }
 
   uint32_t PeerId(const CompiledPeer& peer) const {

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "inventory/model.h"
 #include "loader/kernel_state.h"
@@ -22,6 +23,9 @@ using CgroupResolver = std::function<absl::StatusOr<uint64_t>(const std::string&
 
 struct Materialized {
   KernelState state;
+  // Full names of the policy ids the maps refer to (the registry keeps
+  // only a prefix of long names).
+  absl::flat_hash_map<uint32_t, std::string> policy_names;
   // Pods left out of the endpoints map, and why (e.g. cgroup missing).
   std::vector<std::string> warnings;
 };

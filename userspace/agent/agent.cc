@@ -1,0 +1,310 @@
+#include "agent/agent.h"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/cgroup.h"
+#include "common/errno_status.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "events/json.h"
+#include "inventory/file_source.h"
+#include "loader/features.h"
+
+namespace nsfence::agent {
+namespace {
+
+bool IsDirectory(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// The kubepods cgroup of a Kubernetes node (systemd or cgroupfs driver).
+absl::StatusOr<std::string> CgroupRoot(const std::string& mount, const std::string& flag) {
+  if (!flag.empty()) {
+    const std::string dir = cgroup::Resolve(mount, flag);
+    if (!IsDirectory(dir)) {
+      return absl::NotFoundError(absl::StrCat("--cgroup-root ", dir, " is not a directory"));
+    }
+    if (dir == cgroup::Resolve("/", mount)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--cgroup-root ", dir, " is the root cgroup: it holds every process of this machine; "
+          "give the cgroup that holds the pods (e.g. kubepods.slice)"));
+    }
+    return dir;
+  }
+  for (const char* name : {"kubepods.slice", "kubepods"}) {
+    const std::string dir = cgroup::Resolve(mount, name);
+    if (IsDirectory(dir)) return dir;
+  }
+  return absl::NotFoundError(absl::StrCat("no kubepods.slice or kubepods cgroup under ", mount,
+                                          "; pass --cgroup-root with the cgroup that holds the pods"));
+}
+
+void LogDiagnostics(const Diagnostics& errors) {
+  for (const Diagnostic& d : errors) log::Error(d.ToString());
+}
+
+absl::StatusOr<int> MakeSignalFd() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, s);
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return ErrnoStatus(errno, "blocking signals");
+  const int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, "signalfd");
+  return fd;
+}
+
+absl::StatusOr<int> MakeTimerFd(absl::Duration first, absl::Duration interval) {
+  const int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, "timerfd_create");
+  itimerspec spec{.it_interval = absl::ToTimespec(interval), .it_value = absl::ToTimespec(first)};
+  timerfd_settime(fd, 0, &spec, nullptr);
+  return fd;
+}
+
+void ArmOnce(int timer_fd, absl::Duration after) {
+  itimerspec spec{.it_interval = {}, .it_value = absl::ToTimespec(after)};
+  timerfd_settime(timer_fd, 0, &spec, nullptr);
+}
+
+void ReadAll(int fd) {
+  char buf[256];
+  while (read(fd, buf, sizeof(buf)) > 0) {
+  }
+}
+
+// Editors write a file in several steps; reload once they are done.
+constexpr absl::Duration kReloadSettle = absl::Milliseconds(100);
+
+}  // namespace
+
+Agent::Agent(AgentOptions options)
+    : options_(std::move(options)),
+      policies_(options_.policy_paths),
+      inventory_source_(std::make_unique<inventory::FileInventorySource>(options_.inventory_file)),
+      clock_(events::BootClock::Now()) {}
+
+Agent::~Agent() = default;
+
+int Agent::Run() {
+  if (absl::Status s = Start(); !s.ok()) {
+    log::Error("not started: ", s.message());
+    return 1;
+  }
+  absl::Status loop = Loop();
+  if (!loop.ok()) log::Error(loop.message());
+  absl::Status stop = Stop();
+  if (!stop.ok()) log::Error("stopping: ", stop.message());
+  return loop.ok() && stop.ok() ? 0 : 1;
+}
+
+absl::Status Agent::Start() {
+  // Inputs first: a bad file at start touches nothing in the kernel.
+  policy::PolicyStore::ReloadResult loaded = policies_.Reload();
+  if (!loaded.errors.empty()) {
+    LogDiagnostics(loaded.errors);
+    return absl::InvalidArgumentError("policy files have errors (see above); fix them and start again");
+  }
+  absl::StatusOr<inventory::Inventory> inventory = inventory_source_->Load();
+  if (!inventory.ok()) {
+    log::Error(inventory.status().message());
+    return absl::InvalidArgumentError(absl::StrCat(inventory_source_->Describe(), " has errors (see above)"));
+  }
+  inventory_ = *std::move(inventory);
+
+  NSF_RETURN_IF_ERROR(loader::RequireAll(loader::ProbeSegmentationFeatures()));
+  NSF_ASSIGN_OR_RETURN(cgroup_mount_, cgroup::FindV2Mount());
+  NSF_ASSIGN_OR_RETURN(cgroup_root_, CgroupRoot(cgroup_mount_, options_.cgroup_root));
+  NSF_ASSIGN_OR_RETURN(const int level, cgroup::Level(cgroup_mount_, cgroup_root_));
+
+  NSF_ASSIGN_OR_RETURN(datapath_, loader::NetworkDatapath::Load({
+                                      .bpffs_dir = options_.bpffs_dir,
+                                      .cgroup_root = cgroup_root_,
+                                      .cgroup_root_level = level,
+                                      .report_fold_window = options_.report_fold_window,
+                                      .ringbuf_bytes = options_.ringbuf_bytes,
+                                  }));
+  const std::string mount = cgroup_mount_;
+  enforcer_ = std::make_unique<loader::Enforcer>(
+      datapath_->maps(), datapath_->registry(),
+      [mount](const std::string& path) { return cgroup::Id(cgroup::Resolve(mount, path)); });
+  NSF_RETURN_IF_ERROR(enforcer_->Adopt());
+  if (datapath_->adopted_maps()) {
+    log::Info("adopting pinned state under ", options_.bpffs_dir, ": ",
+              enforcer_->state().identities.size(), " governed identities, ",
+              enforcer_->state().endpoints.size(), " pods, ", enforcer_->registry().size(), " ids");
+  }
+  // Maps hold the policy before any new program runs on them.
+  NSF_RETURN_IF_ERROR(EnforceNow());
+  NSF_RETURN_IF_ERROR(datapath_->Attach());
+  for (const auto& [name, insns] : datapath_->ProgramSizes()) {
+    log::Debug("program ", name, ": ", insns, " verified instructions");
+  }
+  NSF_ASSIGN_OR_RETURN(reader_, events::RingbufReader::Open(
+                                    datapath_->events_fd(),
+                                    [this](const nsfence_network_event& r) { OnRecord(r); }));
+  NSF_ASSIGN_OR_RETURN(FileWatcher watcher, FileWatcher::Create());
+  watcher_.emplace(std::move(watcher));
+  NSF_RETURN_IF_ERROR(WatchInputs());
+  NSF_ASSIGN_OR_RETURN(last_counters_, datapath_->ReadCounters());
+
+  log::Info("ready: enforcing ", policies_.policies().size(), " policies on ", cgroup_root_,
+            " (generation ", generation_, ", ", datapath_->adopted_links(), " of 5 links adopted, pins under ",
+            options_.bpffs_dir, ")");
+  return absl::OkStatus();
+}
+
+absl::Status Agent::EnforceNow() {
+  NSF_ASSIGN_OR_RETURN(loader::EnforceReport report,
+                       enforcer_->Enforce(policies_.policies(), inventory_));
+  const std::string mount = cgroup_mount_;
+  directory_ = std::make_unique<InventoryDirectory>(
+      inventory_, [mount](const std::string& path) { return cgroup::Id(cgroup::Resolve(mount, path)); },
+      std::move(report.policy_names), &enforcer_->registry());
+  ++generation_;
+  for (const std::string& w : report.warnings) log::Warn(w);
+  log::Info("policy applied: generation=", generation_, " policies=", policies_.policies().size(),
+            " governed_namespaces=", report.governed_namespaces, " rulesets=", report.rulesets,
+            " map_writes=", report.stats.writes, " map_deletes=", report.stats.deletes);
+  return absl::OkStatus();
+}
+
+absl::Status Agent::WatchInputs() {
+  std::vector<std::string> files = policies_.WatchedFiles();
+  for (const std::string& f : inventory_source_->WatchedFiles()) files.push_back(f);
+  return watcher_->Watch(files);
+}
+
+void Agent::Reload(const std::string& why) {
+  policy::PolicyStore::ReloadResult result = policies_.Reload();
+  if (!result.errors.empty()) {
+    LogDiagnostics(result.errors);
+    log::Error("policy rejected: ", absl::StrJoin(result.rejected_files, ", "),
+               " keep their last good content; generation ", generation_, " stays in force");
+  }
+  bool changed = result.changed;
+  absl::StatusOr<inventory::Inventory> inventory = inventory_source_->Load();
+  if (!inventory.ok()) {
+    log::Error(inventory.status().message());
+    log::Error("inventory rejected: ", inventory_source_->Describe(),
+               " keeps its last good content; generation ", generation_, " stays in force");
+  } else if (*inventory != inventory_) {
+    changed = true;
+    inventory_ = *std::move(inventory);
+  }
+  if (absl::Status s = WatchInputs(); !s.ok()) log::Warn("watching inputs: ", s.message());
+  if (!changed) return;
+  log::Info("reloading (", why, ")");
+  if (absl::Status s = EnforceNow(); !s.ok()) {
+    log::Error("applying generation ", generation_ + 1, " failed: ", s.message(),
+               "; the kernel keeps what was written so far, the next reload retries");
+  }
+}
+
+void Agent::OnRecord(const nsfence_network_event& record) {
+  const std::string line = events::ToJsonLine(events::Enrich(record, *directory_, clock_)) + "\n";
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+  ++events_printed_;
+}
+
+void Agent::CheckCounters() {
+  absl::StatusOr<loader::KernelCounters> now = datapath_->ReadCounters();
+  if (!now.ok()) {
+    log::Warn("reading kernel counters: ", now.status().message());
+    return;
+  }
+  const uint64_t lost = (*now)[NSFENCE_CNT_RINGBUF_RESERVE_FAILED] - last_counters_[NSFENCE_CNT_RINGBUF_RESERVE_FAILED];
+  if (lost > 0) {
+    log::Warn("lost ", lost, " violation records in the kernel: the ring buffer (", datapath_->ringbuf_bytes(),
+              " bytes) was full; raise --ringbuf-bytes. Total lost: ",
+              (*now)[NSFENCE_CNT_RINGBUF_RESERVE_FAILED]);
+  }
+  const uint64_t unparsed = (*now)[NSFENCE_CNT_PACKET_UNPARSED] - last_counters_[NSFENCE_CNT_PACKET_UNPARSED];
+  if (unparsed > 0) log::Warn("dropped ", unparsed, " ingress packets whose headers could not be read");
+  if (reader_->undecodable() != last_undecodable_) {
+    log::Warn(reader_->undecodable() - last_undecodable_, " ring buffer records could not be decoded");
+    last_undecodable_ = reader_->undecodable();
+  }
+  last_counters_ = *now;
+}
+
+absl::Status Agent::Loop() {
+  NSF_ASSIGN_OR_RETURN(const int signal_fd, MakeSignalFd());
+  NSF_ASSIGN_OR_RETURN(const int stats_fd, MakeTimerFd(options_.stats_interval, options_.stats_interval));
+  NSF_ASSIGN_OR_RETURN(const int reload_fd, MakeTimerFd(absl::ZeroDuration(), absl::ZeroDuration()));
+  const int epoll = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll < 0) return ErrnoStatus(errno, "epoll_create1");
+  for (int fd : {signal_fd, stats_fd, reload_fd, reader_->epoll_fd(), watcher_->fd()}) {
+    epoll_event ev{.events = EPOLLIN, .data = {.fd = fd}};
+    if (epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev) != 0) return ErrnoStatus(errno, "epoll_ctl");
+  }
+  // Records queued while no agent ran (after a crash or an upgrade).
+  if (absl::StatusOr<int> n = reader_->Drain(); n.ok() && *n > 0) log::Info("reported ", *n, " queued violations");
+
+  absl::Status status;
+  bool running = true;
+  while (running) {
+    epoll_event ready[8];
+    const int n = epoll_wait(epoll, ready, 8, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      status = ErrnoStatus(errno, "epoll_wait");
+      break;
+    }
+    for (int i = 0; i < n; ++i) {
+      const int fd = ready[i].data.fd;
+      if (fd == reader_->epoll_fd()) {
+        if (absl::StatusOr<int> r = reader_->Drain(); !r.ok()) log::Warn(r.status().message());
+      } else if (fd == watcher_->fd()) {
+        if (watcher_->Drain()) ArmOnce(reload_fd, kReloadSettle);
+      } else if (fd == reload_fd) {
+        ReadAll(reload_fd);
+        Reload("files changed");
+      } else if (fd == stats_fd) {
+        ReadAll(stats_fd);
+        CheckCounters();
+      } else if (fd == signal_fd) {
+        signalfd_siginfo info{};
+        while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
+          if (info.ssi_signo == SIGHUP) {
+            Reload("SIGHUP");
+          } else {
+            log::Info("received ", strsignal(static_cast<int>(info.ssi_signo)), ", stopping");
+            running = false;
+          }
+        }
+      }
+    }
+  }
+  close(epoll);
+  for (int fd : {signal_fd, stats_fd, reload_fd}) close(fd);
+  return status;
+}
+
+absl::Status Agent::Stop() {
+  if (reader_) (void)reader_->Drain();
+  CheckCounters();
+  log::Info("printed ", events_printed_, " violations");
+  if (options_.keep_enforcement_on_exit) {
+    log::Info("leaving enforcement in place: programs stay attached, pins under ", options_.bpffs_dir);
+    return absl::OkStatus();
+  }
+  reader_.reset();
+  absl::Status s = datapath_->DetachAndUnpin();
+  if (s.ok()) log::Info("detached from ", cgroup_root_, " and removed pins under ", options_.bpffs_dir);
+  return s;
+}
+
+}  // namespace nsfence::agent

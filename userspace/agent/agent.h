@@ -1,0 +1,69 @@
+// nsfence-agent: keeps the kernel enforcing the policies in force over the
+// current inventory, and turns kernel violation records into JSON lines.
+//
+//   policy files -> PolicyStore ------+
+//                                      +-> Enforcer -> pinned BPF maps
+//   inventory -> InventorySource -----+
+//   ring buffer -> RingbufReader -> Enrich -> JSON line on stdout
+#ifndef NSFENCE_AGENT_AGENT_H_
+#define NSFENCE_AGENT_AGENT_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "agent/directory.h"
+#include "agent/options.h"
+#include "common/file_watcher.h"
+#include "events/enrich.h"
+#include "events/ringbuf_reader.h"
+#include "inventory/source.h"
+#include "loader/enforcer.h"
+#include "loader/network_datapath.h"
+#include "policy/store.h"
+
+namespace nsfence::agent {
+
+class Agent {
+ public:
+  explicit Agent(AgentOptions options);
+  ~Agent();
+
+  // Runs until SIGTERM or SIGINT; the process exit code.
+  int Run();
+
+ private:
+  absl::Status Start();
+  absl::Status Loop();
+  absl::Status Stop();
+
+  // Re-reads policy and inventory; applies them when they changed and are
+  // valid, else keeps what is in force and says so.
+  void Reload(const std::string& why);
+  absl::Status EnforceNow();
+  absl::Status WatchInputs();
+  void OnRecord(const nsfence_network_event& record);
+  void CheckCounters();
+
+  AgentOptions options_;
+  std::string cgroup_mount_;
+  std::string cgroup_root_;
+  policy::PolicyStore policies_;
+  std::unique_ptr<inventory::InventorySource> inventory_source_;
+  inventory::Inventory inventory_;
+  std::optional<FileWatcher> watcher_;
+  std::unique_ptr<loader::NetworkDatapath> datapath_;
+  std::unique_ptr<loader::Enforcer> enforcer_;
+  std::unique_ptr<InventoryDirectory> directory_;
+  std::unique_ptr<events::RingbufReader> reader_;
+  events::BootClock clock_;
+  uint64_t generation_ = 0;
+  uint64_t events_printed_ = 0;
+  loader::KernelCounters last_counters_{};
+  uint64_t last_undecodable_ = 0;
+};
+
+}  // namespace nsfence::agent
+
+#endif  // NSFENCE_AGENT_AGENT_H_

@@ -1,0 +1,120 @@
+#include "agent/options.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace nsfence::agent {
+namespace {
+
+// "--flag=value" or "--flag value".
+class ArgCursor {
+ public:
+  explicit ArgCursor(const std::vector<std::string>& args) : args_(args) {}
+
+  bool Done() const { return i_ >= args_.size(); }
+  // Splits the current argument into flag and inline value; advances.
+  std::string Next(std::string* inline_value, bool* has_inline) {
+    std::string arg = args_[i_++];
+    const size_t eq = arg.find('=');
+    *has_inline = absl::StartsWith(arg, "--") && eq != std::string::npos;
+    if (*has_inline) {
+      *inline_value = arg.substr(eq + 1);
+      arg.resize(eq);
+    }
+    return arg;
+  }
+  absl::StatusOr<std::string> Value(const std::string& flag, bool has_inline,
+                                    const std::string& inline_value) {
+    if (has_inline) return inline_value;
+    if (Done()) return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
+    return args_[i_++];
+  }
+
+ private:
+  const std::vector<std::string>& args_;
+  size_t i_ = 0;
+};
+
+absl::StatusOr<absl::Duration> ParseSeconds(const std::string& flag, const std::string& text) {
+  int64_t seconds = 0;
+  if (!absl::SimpleAtoi(text, &seconds) || seconds < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, " expects a whole number of seconds >= 1, got \"", text, "\""));
+  }
+  return absl::Seconds(seconds);
+}
+
+}  // namespace
+
+std::string AgentUsage() {
+  return R"(usage: nsfence-agent --policy PATH [--policy PATH...] --inventory FILE [options]
+
+Enforces nsfence isolation policies on this node and prints violations as JSON
+lines on stdout. Logs go to stderr.
+
+  --policy PATH                 policy file, or directory of *.yaml/*.yml (repeatable)
+  --inventory FILE              namespaces and pods (reloaded when it changes)
+  --cgroup-root DIR             cgroup v2 directory to enforce below, absolute or
+                                relative to the cgroup v2 mount (default: kubepods.slice
+                                or kubepods, whichever exists)
+  --bpffs DIR                   where maps and links are pinned (default /sys/fs/bpf/nsfence)
+  --keep-enforcement-on-exit    leave programs attached on SIGTERM/SIGINT (for upgrades)
+  --ringbuf-bytes N             violation ring buffer size, a power of two (default 1048576)
+  --report-fold-seconds N       repeats of one flow within N s are reported once (default 30)
+  --stats-seconds N             how often kernel counters are checked (default 10)
+  --help                        this text
+
+Signals: SIGHUP reloads policy and inventory (so do file changes); SIGTERM and
+SIGINT detach (unless --keep-enforcement-on-exit) and exit.
+)";
+}
+
+absl::StatusOr<AgentOptions> ParseAgentArgs(const std::vector<std::string>& args) {
+  AgentOptions o;
+  ArgCursor cursor(args);
+  while (!cursor.Done()) {
+    std::string inline_value;
+    bool has_inline = false;
+    const std::string flag = cursor.Next(&inline_value, &has_inline);
+    auto value = [&]() { return cursor.Value(flag, has_inline, inline_value); };
+    if (flag == "--help" || flag == "-h") {
+      o.help = true;
+    } else if (flag == "--keep-enforcement-on-exit") {
+      o.keep_enforcement_on_exit = true;
+    } else if (flag == "--policy") {
+      absl::StatusOr<std::string> v = value();
+      if (!v.ok()) return v.status();
+      o.policy_paths.push_back(*v);
+    } else if (flag == "--inventory" || flag == "--cgroup-root" || flag == "--bpffs") {
+      absl::StatusOr<std::string> v = value();
+      if (!v.ok()) return v.status();
+      (flag == "--inventory" ? o.inventory_file : flag == "--cgroup-root" ? o.cgroup_root : o.bpffs_dir) = *v;
+    } else if (flag == "--ringbuf-bytes") {
+      absl::StatusOr<std::string> v = value();
+      if (!v.ok()) return v.status();
+      uint32_t n = 0;
+      if (!absl::SimpleAtoi(*v, &n) || n < 4096 || (n & (n - 1)) != 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--ringbuf-bytes expects a power of two >= 4096, got \"", *v, "\""));
+      }
+      o.ringbuf_bytes = n;
+    } else if (flag == "--report-fold-seconds" || flag == "--stats-seconds") {
+      absl::StatusOr<std::string> v = value();
+      if (!v.ok()) return v.status();
+      absl::StatusOr<absl::Duration> d = ParseSeconds(flag, *v);
+      if (!d.ok()) return d.status();
+      (flag == "--stats-seconds" ? o.stats_interval : o.report_fold_window) = *d;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown argument \"", flag, "\" (see --help)"));
+    }
+  }
+  if (o.help) return o;
+  if (o.policy_paths.empty()) return absl::InvalidArgumentError("--policy is required (see --help)");
+  if (o.inventory_file.empty()) return absl::InvalidArgumentError("--inventory is required (see --help)");
+  if (o.bpffs_dir.empty() || o.bpffs_dir[0] != '/') {
+    return absl::InvalidArgumentError("--bpffs expects an absolute directory");
+  }
+  return o;
+}
+
+}  // namespace nsfence::agent

@@ -1,0 +1,35 @@
+// Command line of nsfence-agent.
+#ifndef NSFENCE_AGENT_OPTIONS_H_
+#define NSFENCE_AGENT_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace nsfence::agent {
+
+struct AgentOptions {
+  std::vector<std::string> policy_paths;  // files or directories of *.yaml
+  std::string inventory_file;
+  // Absolute, or relative to the cgroup v2 mount. Default: the kubepods
+  // cgroup of a Kubernetes node.
+  std::string cgroup_root;
+  std::string bpffs_dir = "/sys/fs/bpf/nsfence";
+  bool keep_enforcement_on_exit = false;
+  uint32_t ringbuf_bytes = 1 << 20;
+  absl::Duration report_fold_window = absl::Seconds(30);
+  absl::Duration stats_interval = absl::Seconds(10);
+  bool help = false;
+};
+
+// Parses argv (argv[0] skipped). Errors name the flag and what it expects.
+absl::StatusOr<AgentOptions> ParseAgentArgs(const std::vector<std::string>& args);
+
+std::string AgentUsage();
+
+}  // namespace nsfence::agent
+
+#endif  // NSFENCE_AGENT_OPTIONS_H_

@@ -1,0 +1,31 @@
+// nsfencectl: offline checks of nsfence files.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/validate.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(usage: nsfencectl COMMAND [ARGS]
+
+commands:
+  validate PATH...   check policy and inventory files (or directories of
+                     *.yaml); prints every error as file:line:column: message;
+                     exit status 0 when clean, 1 on errors
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "validate") {
+    return nsfence::cli::Validate({args.begin() + 1, args.end()}, std::cout, std::cerr);
+  }
+  std::cerr << "nsfencectl: unknown command \"" << args[0] << "\"\n" << kUsage;
+  return 2;
+}

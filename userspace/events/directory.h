@@ -1,0 +1,32 @@
+// What enrichment needs to know to name the ids in a kernel record.
+#ifndef NSFENCE_EVENTS_DIRECTORY_H_
+#define NSFENCE_EVENTS_DIRECTORY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ip.h"
+
+namespace nsfence::events {
+
+struct PodRef {
+  std::string namespace_name;
+  std::string name;
+  std::vector<IpAddress> ips;
+};
+
+class Directory {
+ public:
+  virtual ~Directory() = default;
+  virtual std::optional<PodRef> PodByCgroup(uint64_t cgroup_id) const = 0;
+  virtual std::optional<PodRef> PodByIp(const IpAddress& ip) const = 0;
+  // Namespace name of an identity; empty when unknown.
+  virtual std::string NamespaceOfIdentity(uint32_t identity) const = 0;
+  virtual std::string PolicyName(uint32_t policy) const = 0;
+};
+
+}  // namespace nsfence::events
+
+#endif  // NSFENCE_EVENTS_DIRECTORY_H_

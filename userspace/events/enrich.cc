@@ -1,0 +1,90 @@
+#include "events/enrich.h"
+
+#include <time.h>
+
+#include <cstring>
+#include <string>
+
+#include "google/protobuf/timestamp.pb.h"
+
+namespace nsfence::events {
+namespace {
+
+absl::Duration ClockNow(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return absl::DurationFromTimespec(ts);
+}
+
+IpFamily FamilyOf(const nsfence_network_event& e) {
+  return e.family == NSFENCE_FAMILY_V4 ? IpFamily::kV4 : IpFamily::kV6;
+}
+
+// The kernel does not know a socket's own address before it is bound.
+IpAddress LocalAddress(const nsfence_network_event& e, const std::optional<PodRef>& pod) {
+  IpAddress local(FamilyOf(e), e.local_addr);
+  if (!local.is_unspecified() || !pod) return local;
+  for (const IpAddress& ip : pod->ips) {
+    if (ip.family() == local.family()) return ip;
+  }
+  return local;
+}
+
+std::string PeerNamespace(const nsfence_network_event& e, const Directory& directory) {
+  switch (e.peer_kind) {
+    case NSFENCE_PEER_POD:
+      return directory.NamespaceOfIdentity(e.peer_identity);
+    case NSFENCE_PEER_HOST:
+      return "host";
+    default:
+      return "world";
+  }
+}
+
+}  // namespace
+
+BootClock BootClock::Now() { return BootClock(ClockNow(CLOCK_REALTIME) - ClockNow(CLOCK_BOOTTIME)); }
+
+absl::Time BootClock::ToTime(uint64_t boot_ns) const {
+  return absl::UnixEpoch() + offset_ + absl::Nanoseconds(boot_ns);
+}
+
+Event Enrich(const nsfence_network_event& raw, const Directory& directory, const BootClock& clock) {
+  Event out;
+  const absl::Time t = clock.ToTime(raw.hdr.boot_time_ns);
+  const timespec ts = absl::ToTimespec(t);
+  out.mutable_time()->set_seconds(ts.tv_sec);
+  out.mutable_time()->set_nanos(static_cast<int32_t>(ts.tv_nsec));
+  out.set_kind("network");
+  out.set_action(raw.action == NSFENCE_ACTION_BLOCKED ? "blocked" : "audited");
+  const bool egress = raw.direction == NSFENCE_DIR_EGRESS;
+  out.set_direction(egress ? "egress" : "ingress");
+
+  const std::optional<PodRef> pod = directory.PodByCgroup(raw.cgroup_id);
+  if (pod) {
+    out.set_namespace_(pod->namespace_name);
+    out.set_pod(pod->name);
+  } else {
+    out.set_namespace_(directory.NamespaceOfIdentity(raw.identity));
+  }
+  if (raw.pid != 0) {
+    out.set_pid(raw.pid);
+    out.set_comm(std::string(raw.comm, strnlen(raw.comm, sizeof(raw.comm))));
+  }
+  out.set_protocol(raw.protocol == 6 ? "tcp" : raw.protocol == 17 ? "udp" : std::to_string(raw.protocol));
+
+  const std::string local = LocalAddress(raw, pod).WithPort(raw.local_port);
+  const IpAddress peer_ip(FamilyOf(raw), raw.peer_addr);
+  const std::string peer = peer_ip.WithPort(raw.peer_port);
+  out.set_src(egress ? local : peer);
+  out.set_dst(egress ? peer : local);
+
+  out.set_peer_namespace(PeerNamespace(raw, directory));
+  if (raw.peer_kind == NSFENCE_PEER_POD) {
+    if (const std::optional<PodRef> peer_pod = directory.PodByIp(peer_ip)) out.set_peer_pod(peer_pod->name);
+  }
+  out.set_policy(directory.PolicyName(raw.policy));
+  return out;
+}
+
+}  // namespace nsfence::events

@@ -1,0 +1,30 @@
+// Kernel record + what the agent knows = the event people read.
+#ifndef NSFENCE_EVENTS_ENRICH_H_
+#define NSFENCE_EVENTS_ENRICH_H_
+
+#include <cstdint>
+
+#include "absl/time/time.h"
+#include "events/directory.h"
+#include "events/events.pb.h"
+#include "nsfence/abi.h"
+
+namespace nsfence::events {
+
+// Wall-clock time of a bpf_ktime_get_boot_ns() stamp.
+class BootClock {
+ public:
+  // Reads the offset between CLOCK_REALTIME and CLOCK_BOOTTIME now.
+  static BootClock Now();
+  explicit BootClock(absl::Duration realtime_minus_boottime) : offset_(realtime_minus_boottime) {}
+  absl::Time ToTime(uint64_t boot_ns) const;
+
+ private:
+  absl::Duration offset_;
+};
+
+Event Enrich(const nsfence_network_event& raw, const Directory& directory, const BootClock& clock);
+
+}  // namespace nsfence::events
+
+#endif  // NSFENCE_EVENTS_ENRICH_H_

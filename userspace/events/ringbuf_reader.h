@@ -1,0 +1,43 @@
+// Reads violation records from the kernel's ring buffer and hands each one,
+// decoded, to a callback. Records the agent cannot decode are counted.
+#ifndef NSFENCE_EVENTS_RINGBUF_READER_H_
+#define NSFENCE_EVENTS_RINGBUF_READER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "nsfence/abi.h"
+
+struct ring_buffer;
+
+namespace nsfence::events {
+
+class RingbufReader {
+ public:
+  using Handler = std::function<void(const nsfence_network_event&)>;
+
+  static absl::StatusOr<std::unique_ptr<RingbufReader>> Open(int ringbuf_map_fd, Handler handler);
+  ~RingbufReader();
+  RingbufReader(const RingbufReader&) = delete;
+  RingbufReader& operator=(const RingbufReader&) = delete;
+
+  // Readable when records are waiting (for epoll).
+  int epoll_fd() const;
+  // Handles every record available now; returns how many.
+  absl::StatusOr<int> Drain();
+  uint64_t undecodable() const { return undecodable_; }
+
+ private:
+  explicit RingbufReader(Handler handler) : handler_(std::move(handler)) {}
+  static int OnRecord(void* ctx, void* data, size_t size);
+
+  Handler handler_;
+  ring_buffer* rb_ = nullptr;
+  uint64_t undecodable_ = 0;
+};
+
+}  // namespace nsfence::events
+
+#endif  // NSFENCE_EVENTS_RINGBUF_READER_H_
