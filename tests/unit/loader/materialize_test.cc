@@ -1,0 +1,149 @@
+#include "loader/materialize.h"
+
+#include <arpa/inet.h>
+
+#include <random>
+#include <set>
+
+#include "fake_map.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace nsfence::loader {
+namespace {
+
+TEST(PortPrefixesTest, WholeRangeIsOnePrefix) {
+  EXPECT_THAT(PortPrefixes(0, 65535), ::testing::ElementsAre(std::pair<uint16_t, int>{0, 0}));
+}
+
+TEST(PortPrefixesTest, SinglePort) {
+  EXPECT_THAT(PortPrefixes(443, 443), ::testing::ElementsAre(std::pair<uint16_t, int>{443, 16}));
+}
+
+TEST(PortPrefixesTest, IssueExampleRange) {
+  // 8000-8100 (the policy example): covered exactly, in a few prefixes.
+  const auto prefixes = PortPrefixes(8000, 8100);
+  std::set<int> covered;
+  for (const auto& [port, bits] : prefixes) {
+    for (uint32_t p = port; p < port + (1u << (16 - bits)); ++p) covered.insert(static_cast<int>(p));
+  }
+  EXPECT_EQ(covered.size(), 101u);
+  EXPECT_EQ(*covered.begin(), 8000);
+  EXPECT_EQ(*covered.rbegin(), 8100);
+  EXPECT_LE(prefixes.size(), 30u);
+}
+
+TEST(PortPrefixesTest, RandomRangesAreCoveredExactlyWithoutOverlap) {
+  std::mt19937 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    uint16_t a = rng() % 65536, b = rng() % 65536;
+    if (a > b) std::swap(a, b);
+    size_t total = 0;
+    uint32_t next = a;
+    for (const auto& [port, bits] : PortPrefixes(a, b)) {
+      const uint32_t size = 1u << (16 - bits);
+      ASSERT_EQ(port, next) << "prefixes are contiguous and in order";
+      ASSERT_EQ(port % size, 0u) << "each prefix is aligned";
+      next += size;
+      total += size;
+    }
+    ASSERT_EQ(total, static_cast<size_t>(b - a + 1)) << a << "-" << b;
+  }
+}
+
+class MaterializeTest : public ::testing::Test {
+ protected:
+  MaterializeTest() : registry_map_("nsf_registry", sizeof(nsfence_registry_key), sizeof(nsfence_registry_value), nullptr), registry_(&registry_map_) {
+    registry_.BeginRound();
+    inventory_.namespaces = {{.name = "a", .labels = {{kNamespaceNameLabel, "a"}}},
+                             {.name = "b", .labels = {{kNamespaceNameLabel, "b"}}}};
+    inventory_.pods = {{.name = "pa", .namespace_name = "a", .uid = "1", .ips = {*IpAddress::Parse("10.0.0.2")}, .cgroup = "pods/a"},
+                       {.name = "pb", .namespace_name = "b", .uid = "2", .ips = {*IpAddress::Parse("fd00::2")}, .cgroup = "pods/missing"}};
+  }
+
+  absl::StatusOr<Materialized> Run(const policy::Compiled& compiled) {
+    return Materialize(compiled, inventory_, registry_, [](const std::string& cg) -> absl::StatusOr<uint64_t> {
+      if (cg == "pods/a") return 1234;
+      return absl::NotFoundError("no such cgroup");
+    });
+  }
+
+  FakeMap registry_map_;
+  Registry registry_;
+  inventory::Inventory inventory_;
+};
+
+TEST_F(MaterializeTest, PodsBecomeAddressesAndEndpoints) {
+  auto m = Run(policy::Compiled{});
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_EQ(m->state.endpoints.size(), 1u);
+  const uint32_t identity_a = m->state.endpoints.at(1234).v.identity;
+  EXPECT_EQ(registry_.Name(NSFENCE_REG_IDENTITY, identity_a), "a");
+  ASSERT_EQ(m->state.peers.size(), 2u);
+  nsfence_peer_key v6{};
+  v6.prefixlen = 8 + 128;
+  v6.family = NSFENCE_FAMILY_V6;
+  v6.addr[0] = 0xfd;
+  v6.addr[15] = 2;
+  ASSERT_TRUE(m->state.peers.contains(PeerKey(v6)));
+  EXPECT_EQ(m->state.peers.at(PeerKey(v6)).v.kind, NSFENCE_PEER_POD);
+  ASSERT_EQ(m->warnings.size(), 1u);
+  EXPECT_THAT(m->warnings[0], ::testing::HasSubstr("pod b/pb is not enforced on this node"));
+  EXPECT_TRUE(m->state.identities.empty()) << "no policy governs anything";
+}
+
+TEST_F(MaterializeTest, GovernedNamespaceGetsItsRulesetAndPolicy) {
+  policy::Compiled c;
+  policy::Ruleset rs{.key = "k", .policies = {"p"}};
+  rs.rules.push_back({.direction = policy::Direction::kEgress,
+                      .peer = {.kind = policy::CompiledPeer::Kind::kNamespace, .namespace_name = "b"},
+                      .protocol = policy::Protocol::kTcp, .first_port = 80, .last_port = 81, .policy = "p"});
+  rs.rules.push_back({.direction = policy::Direction::kIngress, .policy = "p"});  // any peer, anything
+  c.rulesets.emplace("k", rs);
+  c.governed.emplace("a", policy::GovernedNamespace{.ruleset_key = "k", .mode = policy::Mode::kAudit, .attributed_policy = "p"});
+  auto m = Run(c);
+  ASSERT_TRUE(m.ok()) << m.status();
+  const uint32_t a = m->state.endpoints.at(1234).v.identity;
+  ASSERT_TRUE(m->state.identities.contains(a));
+  const nsfence_identity cfg = m->state.identities.at(a).v;
+  EXPECT_EQ(cfg.mode, NSFENCE_MODE_AUDIT);
+  EXPECT_EQ(m->policy_names.at(cfg.policy), "p");
+
+  ASSERT_EQ(m->state.rules.size(), 2u);  // 80-81 is one prefix; the any rule is one
+  bool saw_port_rule = false, saw_any_rule = false;
+  for (const auto& [key, value] : m->state.rules) {
+    EXPECT_EQ(key.v.ruleset, cfg.ruleset);
+    if (key.v.direction == NSFENCE_DIR_EGRESS) {
+      saw_port_rule = true;
+      EXPECT_EQ(key.v.prefixlen, NSFENCE_RULE_PREFIX_ANY_PORT + 15);
+      EXPECT_EQ(ntohs(key.v.port), 80);
+      EXPECT_EQ(key.v.protocol, 6);
+      EXPECT_EQ(registry_.Name(NSFENCE_REG_IDENTITY, key.v.peer), "b");
+    } else {
+      saw_any_rule = true;
+      EXPECT_EQ(key.v.prefixlen, NSFENCE_RULE_PREFIX_ANY_PROTOCOL);
+      EXPECT_EQ(key.v.peer, static_cast<uint32_t>(NSFENCE_ID_ANY));
+    }
+  }
+  EXPECT_TRUE(saw_port_rule && saw_any_rule);
+}
+
+TEST_F(MaterializeTest, SameInputSameIdsAcrossRuns) {
+  auto first = Run(policy::Compiled{});
+  registry_.BeginRound();
+  auto second = Run(policy::Compiled{});
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->state, second->state);
+}
+
+TEST_F(MaterializeTest, RelabelledNamespaceGetsANewIdentity) {
+  auto before = Run(policy::Compiled{});
+  inventory_.namespaces[0].labels["team"] = "x";
+  registry_.BeginRound();
+  auto after = Run(policy::Compiled{});
+  ASSERT_TRUE(before.ok() && after.ok());
+  EXPECT_NE(before->state.endpoints.at(1234).v.identity, after->state.endpoints.at(1234).v.identity);
+}
+
+}  // namespace
+}  // namespace nsfence::loader
