@@ -1,0 +1,20 @@
+#include "support/testbed/host.h"
+
+#include <utility>
+
+namespace nsfence::testbed {
+
+Host::Host(std::string name, BridgedNetns network, std::string process_cgroup, std::string podexec)
+    : name_(std::move(name)),
+      network_(std::move(network)),
+      process_cgroup_(std::move(process_cgroup)),
+      podexec_(std::move(podexec)) {}
+
+std::vector<std::string> Host::CommandLine(const std::vector<std::string>& argv) const {
+  std::vector<std::string> wrapped = {podexec_,  "--cgroup",   process_cgroup_,
+                                      "--netns", netns_name(), "--"};
+  wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+  return wrapped;
+}
+
+}  // namespace nsfence::testbed
