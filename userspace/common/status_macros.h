@@ -11,7 +11,7 @@
 // Returns the status from the enclosing function when it is not OK.
 #define NSF_RETURN_IF_ERROR(expr)                      \
   do {                                                 \
-    const absl::Status nsf_status_ = (expr);           \
+    absl::Status nsf_status_ = (expr);                 \
     if (!nsf_status_.ok()) return nsf_status_;         \
   } while (0)
 
@@ -19,9 +19,11 @@
 #define NSF_ASSIGN_OR_RETURN(lhs, expr) \
   NSF_ASSIGN_OR_RETURN_IMPL_(NSF_CONCAT_(nsf_statusor_, __LINE__), lhs, expr)
 
+// NOLINTBEGIN(bugprone-macro-parentheses): lhs is a declaration.
 #define NSF_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
   auto statusor = (expr);                               \
   if (!statusor.ok()) return statusor.status();         \
   lhs = std::move(statusor).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // NSFENCE_COMMON_STATUS_MACROS_H_

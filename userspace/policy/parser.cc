@@ -1,0 +1,298 @@
+#include "policy/parser.h"
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/yaml_fields.h"
+
+namespace nsfence::policy {
+namespace {
+
+constexpr char kPodSelectorRefusal[] =
+    "not supported: nsfence isolates namespaces, not pods; select peers with namespaceSelector";
+constexpr char kNamedPortHint[] = "named ports are not supported, use a number";
+
+// Reads the documents of one file. Every method reports its problems and
+// returns what it could read; the caller judges the file by its diagnostics.
+class PolicyParser {
+ public:
+  PolicyParser(absl::string_view file, Diagnostics* diagnostics) : reader_(file, diagnostics) {}
+
+  std::vector<Policy> ParseFile(absl::string_view text) {
+    std::vector<Policy> policies;
+    std::map<std::string, SourcePos> defined;  // name -> Policy::pos
+    std::optional<std::vector<YamlValue>> documents = reader_.LoadDocuments(text);
+    if (!documents) return policies;
+    for (const YamlValue& document : *documents) {
+      std::optional<Policy> policy = ParseDocument(document);
+      if (!policy) continue;
+      if (!policy->name.empty()) {
+        const auto [first, inserted] = defined.emplace(policy->name, policy->pos);
+        if (!inserted) {
+          reader_.Error(policy->pos,
+                        absl::StrCat("policy \"", policy->name, "\" is already defined at ",
+                                     first->second.ToString()));
+        }
+      }
+      policies.push_back(std::move(*policy));
+    }
+    return policies;
+  }
+
+ private:
+  // nullopt when the document is not an IsolationPolicy at all, so that its
+  // other fields are not reported as wrong.
+  std::optional<Policy> ParseDocument(const YamlValue& document) {
+    std::optional<YamlMapping> object =
+        reader_.ReadMapping(document, {"apiVersion", "kind", "metadata", "spec"});
+    if (!object) return std::nullopt;
+    const bool api_version_ok = ReadRequiredExact(*object, "apiVersion", kApiVersion);
+    if (!ReadRequiredExact(*object, "kind", kKind) || !api_version_ok) return std::nullopt;
+
+    Policy policy;
+    policy.pos = document.pos();
+    if (std::optional<YamlValue> metadata = object->Require("metadata")) {
+      ParseMetadata(*metadata, &policy);
+    }
+    if (std::optional<YamlValue> spec = object->Require("spec")) ParseSpec(*spec, &policy);
+    return policy;
+  }
+
+  bool ReadRequiredExact(const YamlMapping& object, absl::string_view field,
+                         absl::string_view expected) {
+    std::optional<YamlValue> value = object.Require(field);
+    return value && reader_.ReadExact(*value, expected);
+  }
+
+  void ParseMetadata(const YamlValue& value, Policy* policy) {
+    std::optional<YamlMapping> metadata =
+        reader_.ReadMapping(value, {"name", "labels", "annotations"},
+                            {{"namespace", "not allowed: an IsolationPolicy is cluster-scoped"}});
+    if (!metadata) return;
+    if (std::optional<YamlValue> name = metadata->Require("name")) {
+      policy->pos = name->pos();
+      policy->name = reader_.ReadChecked(*name, CheckDnsSubdomain).value_or("");
+    }
+    // Unused, but checked so that the file stays a valid Kubernetes object.
+    if (std::optional<YamlValue> labels = metadata->Get("labels")) reader_.ReadLabels(*labels);
+    if (std::optional<YamlValue> annotations = metadata->Get("annotations")) {
+      reader_.ReadStringMap(*annotations, CheckLabelKey);
+    }
+  }
+
+  void ParseSpec(const YamlValue& value, Policy* policy) {
+    std::optional<YamlMapping> spec = reader_.ReadMapping(
+        value, {"namespaceSelector", "mode", "network"}, {{"podSelector", kPodSelectorRefusal}});
+    if (!spec) return;
+    if (std::optional<YamlValue> selector = spec->Require("namespaceSelector")) {
+      policy->namespace_selector = ParseSelector(*selector);
+    }
+    if (std::optional<YamlValue> mode = spec->Get("mode")) {
+      policy->mode =
+          reader_.ReadEnum<Mode>(*mode, {{"enforce", Mode::kEnforce}, {"audit", Mode::kAudit}})
+              .value_or(Mode::kEnforce);
+    }
+    if (std::optional<YamlValue> network = spec->Get("network")) {
+      policy->network = ParseNetwork(*network);
+    }
+  }
+
+  LabelSelector ParseSelector(const YamlValue& value) {
+    LabelSelector selector;
+    std::optional<YamlMapping> fields =
+        reader_.ReadMapping(value, {"matchLabels", "matchExpressions"});
+    if (!fields) return selector;
+    if (std::optional<YamlValue> labels = fields->Get("matchLabels")) {
+      selector.match_labels = reader_.ReadLabels(*labels).value_or(Labels{});
+    }
+    if (std::optional<YamlValue> expressions = fields->Get("matchExpressions")) {
+      for (const YamlValue& item : reader_.ReadSequence(*expressions)) {
+        selector.match_expressions.push_back(ParseRequirement(item));
+      }
+    }
+    return selector;
+  }
+
+  LabelRequirement ParseRequirement(const YamlValue& value) {
+    using Op = LabelRequirement::Operator;
+    LabelRequirement requirement;
+    std::optional<YamlMapping> fields = reader_.ReadMapping(value, {"key", "operator", "values"});
+    if (!fields) return requirement;
+    if (std::optional<YamlValue> key = fields->Require("key")) {
+      requirement.key = reader_.ReadChecked(*key, CheckLabelKey).value_or("");
+    }
+    std::optional<YamlValue> values = fields->Get("values");
+    if (values) {
+      for (const YamlValue& item : reader_.ReadSequence(*values)) {
+        requirement.values.push_back(reader_.ReadChecked(item, CheckLabelValue).value_or(""));
+      }
+    }
+    std::optional<YamlValue> op_value = fields->Require("operator");
+    if (!op_value) return requirement;
+    const std::optional<Op> op =
+        reader_.ReadEnum<Op>(*op_value, {{"In", Op::kIn},
+                                         {"NotIn", Op::kNotIn},
+                                         {"Exists", Op::kExists},
+                                         {"DoesNotExist", Op::kDoesNotExist}});
+    if (!op) return requirement;
+    requirement.op = *op;
+    const std::string& op_name = op_value->node().Scalar();
+    const bool takes_values = *op == Op::kIn || *op == Op::kNotIn;
+    if (takes_values && requirement.values.empty()) {
+      reader_.Error(values ? *values : value,
+                    absl::StrCat("operator ", op_name, " needs at least one value in values"));
+    } else if (!takes_values && !requirement.values.empty()) {
+      reader_.Error(*values, absl::StrCat("operator ", op_name, " takes no values"));
+    }
+    return requirement;
+  }
+
+  NetworkSpec ParseNetwork(const YamlValue& value) {
+    NetworkSpec network;
+    std::optional<YamlMapping> fields =
+        reader_.ReadMapping(value, {"crossNamespace", "egress", "ingress", "hostIngress"});
+    if (!fields) return network;
+    if (std::optional<YamlValue> cross = fields->Get("crossNamespace")) {
+      network.cross_namespace =
+          reader_
+              .ReadEnum<CrossNamespace>(
+                  *cross, {{"deny", CrossNamespace::kDeny}, {"allow", CrossNamespace::kAllow}})
+              .value_or(CrossNamespace::kDeny);
+    }
+    if (std::optional<YamlValue> host = fields->Get("hostIngress")) {
+      network.host_ingress = reader_
+                                 .ReadEnum<HostIngress>(*host, {{"allow", HostIngress::kAllow},
+                                                                {"deny", HostIngress::kDeny}})
+                                 .value_or(HostIngress::kAllow);
+    }
+    if (std::optional<YamlValue> egress = fields->Get("egress")) {
+      network.egress = ParseRules(*egress, "to");
+    }
+    if (std::optional<YamlValue> ingress = fields->Get("ingress")) {
+      network.ingress = ParseRules(*ingress, "from");
+    }
+    return network;
+  }
+
+  // `peers_field` is "to" for egress and "from" for ingress.
+  std::vector<Rule> ParseRules(const YamlValue& value, absl::string_view peers_field) {
+    std::vector<Rule> rules;
+    for (const YamlValue& item : reader_.ReadSequence(value)) {
+      Rule& rule = rules.emplace_back();
+      rule.pos = item.pos();
+      std::optional<YamlMapping> fields = reader_.ReadMapping(item, {peers_field, "ports"});
+      if (!fields) continue;
+      if (std::optional<YamlValue> peers = fields->Get(peers_field)) {
+        for (const YamlValue& peer : reader_.ReadSequence(*peers)) {
+          rule.peers.push_back(ParsePeer(peer));
+        }
+      }
+      if (std::optional<YamlValue> ports = fields->Get("ports")) {
+        for (const YamlValue& port : reader_.ReadSequence(*ports)) {
+          rule.ports.push_back(ParsePort(port));
+        }
+      }
+    }
+    return rules;
+  }
+
+  Peer ParsePeer(const YamlValue& value) {
+    Peer peer;
+    peer.pos = value.pos();
+    std::optional<YamlMapping> fields = reader_.ReadMapping(value, {"namespaceSelector", "ipBlock"},
+                                                            {{"podSelector", kPodSelectorRefusal}});
+    if (!fields) return peer;
+    std::optional<YamlValue> selector = fields->Get("namespaceSelector");
+    std::optional<YamlValue> ip_block = fields->Get("ipBlock");
+    if (selector.has_value() == ip_block.has_value()) {
+      reader_.Error(value, selector ? "a peer takes one of namespaceSelector and ipBlock, not both "
+                                      "(write two peers)"
+                                    : "expected one of namespaceSelector or ipBlock");
+    }
+    if (selector) peer.namespace_selector = ParseSelector(*selector);
+    if (ip_block) peer.ip_block = ParseIpBlock(*ip_block);
+    return peer;
+  }
+
+  IpBlock ParseIpBlock(const YamlValue& value) {
+    IpBlock block;
+    std::optional<YamlMapping> fields = reader_.ReadMapping(value, {"cidr", "except"});
+    if (!fields) return block;
+    std::optional<Cidr> cidr;
+    if (std::optional<YamlValue> cidr_value = fields->Require("cidr")) {
+      cidr = reader_.ReadParsed(*cidr_value, Cidr::Parse);
+    }
+    if (cidr) block.cidr = *cidr;
+    std::optional<YamlValue> except = fields->Get("except");
+    if (!except) return block;
+    for (const YamlValue& item : reader_.ReadSequence(*except)) {
+      std::optional<Cidr> excluded = reader_.ReadParsed(item, Cidr::Parse);
+      if (!excluded) continue;
+      block.except.push_back(*excluded);
+      if (!cidr) continue;
+      if (excluded->family() != cidr->family()) {
+        reader_.Error(item,
+                      absl::StrCat(excluded->ToString(), " is not of the address family of cidr ",
+                                   cidr->ToString()));
+      } else if (!cidr->Contains(*excluded)) {
+        reader_.Error(item,
+                      absl::StrCat(excluded->ToString(), " is not inside cidr ", cidr->ToString()));
+      } else if (*excluded == *cidr) {
+        reader_.Error(item, absl::StrCat(excluded->ToString(), " excludes all of cidr ",
+                                         cidr->ToString(), "; it must be strictly smaller"));
+      }
+    }
+    return block;
+  }
+
+  PortRange ParsePort(const YamlValue& value) {
+    PortRange range;
+    range.pos = value.pos();
+    std::optional<YamlMapping> fields = reader_.ReadMapping(value, {"protocol", "port", "endPort"});
+    if (!fields) return range;
+    if (std::optional<YamlValue> protocol = fields->Get("protocol")) {
+      if (protocol->node().IsScalar() && protocol->node().Scalar() == "SCTP") {
+        reader_.Error(*protocol, "SCTP is not supported (expected TCP or UDP)");
+      } else {
+        range.protocol =
+            reader_
+                .ReadEnum<Protocol>(*protocol, {{"TCP", Protocol::kTcp}, {"UDP", Protocol::kUdp}})
+                .value_or(Protocol::kTcp);
+      }
+    }
+    std::optional<YamlValue> port = fields->Get("port");
+    if (port) range.port = ReadPortNumber(*port, kNamedPortHint);
+    std::optional<YamlValue> end_port = fields->Get("endPort");
+    if (!end_port) return range;
+    range.end_port = ReadPortNumber(*end_port, "");
+    if (!port) {
+      reader_.Error(*end_port, "needs port, the first port of the range");
+    } else if (range.port && range.end_port && *range.end_port < *range.port) {
+      reader_.Error(*end_port, absl::StrCat(*range.end_port, " is below port ", *range.port));
+    }
+    return range;
+  }
+
+  std::optional<uint16_t> ReadPortNumber(const YamlValue& value, absl::string_view hint) {
+    std::optional<int64_t> number = reader_.ReadInt(value, 1, 65535, hint);
+    if (!number) return std::nullopt;
+    return static_cast<uint16_t>(*number);
+  }
+
+  YamlReader reader_;
+};
+
+}  // namespace
+
+ParseResult ParsePolicies(absl::string_view text, absl::string_view file_name) {
+  ParseResult result;
+  PolicyParser parser(file_name, &result.diagnostics);
+  result.policies = parser.ParseFile(text);
+  SortByPosition(&result.diagnostics);
+  if (!result.ok()) result.policies.clear();
+  return result;
+}
+
+}  // namespace nsfence::policy
