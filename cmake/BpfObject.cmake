@@ -86,6 +86,7 @@ function(nsfence_bpf_skeleton)
   add_custom_target(${ARG_NAME}_skel_gen DEPENDS ${skeleton})
   add_library(${ARG_NAME}_skel INTERFACE)
   add_dependencies(${ARG_NAME}_skel ${ARG_NAME}_skel_gen)
-  target_include_directories(${ARG_NAME}_skel INTERFACE ${out_dir})
+  # SYSTEM: generated code is not ours to lint.
+  target_include_directories(${ARG_NAME}_skel SYSTEM INTERFACE ${out_dir})
   target_link_libraries(${ARG_NAME}_skel INTERFACE PkgConfig::LIBBPF elf z)
 endfunction()

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake pkg-config clang llvm clang-tidy libclang-rt-14-dev
+  build-essential cmake pkg-config clang clang-tidy libclang-rt-14-dev
   # kernel side
   libbpf-dev bpftool libelf-dev zlib1g-dev
   # userspace libraries

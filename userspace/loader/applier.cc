@@ -37,7 +37,7 @@ absl::Status RemoveStale(const Map& desired, MapIo* io, Map* current, ApplyStats
     if (!desired.contains(key)) stale.push_back(key);
   }
   for (const auto& key : stale) {
-    const absl::Status s = io->Delete(Raw(key));
+    absl::Status s = io->Delete(Raw(key));
     if (!s.ok() && !absl::IsNotFound(s)) return s;
     current->erase(key);
     ++stats->deletes;

@@ -70,7 +70,7 @@ absl::Status Registry::Release(absl::Time now, absl::Duration grace) {
   for (const Key& key : expired) {
     const Entry& e = entries_[key];
     if (e.persisted) {
-      const absl::Status s = map.Delete(MakeKey(key.first, key.second));
+      absl::Status s = map.Delete(MakeKey(key.first, key.second));
       if (!s.ok() && !absl::IsNotFound(s)) return s;
     }
     by_content_.erase({key.first, e.content_hash});
