@@ -173,6 +173,7 @@ absl::Status Agent::EnforceNow() {
       inventory_, [mount](const std::string& path) { return cgroup::Id(cgroup::Resolve(mount, path)); },
       std::move(report.policy_names), &enforcer_->registry());
   ++generation_;
+  unresolved_cgroups_ = std::move(report.unresolved_cgroups);
   for (const std::string& w : report.warnings) log::Warn(w);
   log::Info("policy applied: generation=", generation_, " policies=", policies_.policies().size(),
             " governed_namespaces=", report.governed_namespaces, " rulesets=", report.rulesets,
@@ -209,6 +210,15 @@ void Agent::Reload(const std::string& why) {
   if (absl::Status s = EnforceNow(); !s.ok()) {
     log::Error("applying generation ", generation_ + 1, " failed: ", s.message(),
                "; the kernel keeps what was written so far, the next reload retries");
+  }
+}
+
+void Agent::RetryUnresolvedPods() {
+  for (const std::string& cgroup : unresolved_cgroups_) {
+    if (!cgroup::Id(cgroup::Resolve(cgroup_mount_, cgroup)).ok()) continue;
+    log::Info("pod cgroup ", cgroup, " appeared");
+    if (absl::Status s = EnforceNow(); !s.ok()) log::Error("applying: ", s.message());
+    return;
   }
 }
 
@@ -275,6 +285,7 @@ absl::Status Agent::Loop() {
       } else if (fd == stats_fd) {
         ReadAll(stats_fd);
         CheckCounters();
+        RetryUnresolvedPods();
       } else if (fd == signal_fd) {
         signalfd_siginfo info{};
         while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {

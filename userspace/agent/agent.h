@@ -45,6 +45,8 @@ class Agent {
   absl::Status WatchInputs();
   void OnRecord(const nsfence_network_event& record);
   void CheckCounters();
+  // Enforces again once a pod cgroup that did not exist at the last apply does.
+  void RetryUnresolvedPods();
 
   AgentOptions options_;
   std::string cgroup_mount_;
@@ -62,6 +64,7 @@ class Agent {
   uint64_t events_printed_ = 0;
   loader::KernelCounters last_counters_{};
   uint64_t last_undecodable_ = 0;
+  std::vector<std::string> unresolved_cgroups_;
 };
 
 }  // namespace nsfence::agent

@@ -29,6 +29,7 @@ absl::StatusOr<EnforceReport> Enforcer::ApplyOnce(const std::vector<policy::Poli
   report.governed_namespaces = compiled.governed.size();
   report.rulesets = compiled.rulesets.size();
   report.warnings = std::move(m.warnings);
+  report.unresolved_cgroups = std::move(m.unresolved_cgroups);
   report.policy_names = std::move(m.policy_names);
   return report;
 }

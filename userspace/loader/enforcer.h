@@ -24,6 +24,7 @@ struct EnforceReport {
   size_t governed_namespaces = 0;
   size_t rulesets = 0;
   std::vector<std::string> warnings;
+  std::vector<std::string> unresolved_cgroups;  // pods not enforced yet
   absl::flat_hash_map<uint32_t, std::string> policy_names;  // ids in force
 };
 

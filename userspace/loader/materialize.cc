@@ -65,6 +65,7 @@ class Builder {
       if (!id.ok()) {
         out_.warnings.push_back(absl::StrCat("pod ", pod.namespace_name, "/", pod.name,
                                              " is not enforced on this node: ", id.status().message()));
+        out_.unresolved_cgroups.push_back(pod.cgroup);
         continue;
       }
       nsfence_endpoint ep{};

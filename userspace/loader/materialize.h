@@ -28,6 +28,8 @@ struct Materialized {
   absl::flat_hash_map<uint32_t, std::string> policy_names;
   // Pods left out of the endpoints map, and why (e.g. cgroup missing).
   std::vector<std::string> warnings;
+  // Their cgroups, as the inventory names them, to retry later.
+  std::vector<std::string> unresolved_cgroups;
 };
 
 // Identity of a namespace: its name and labels, so a relabelled namespace
