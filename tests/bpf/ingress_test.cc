@@ -112,9 +112,11 @@ std::vector<Case> Cases() {
 
 class IngressTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { Load(1 << 20); }
+
+  void Load(uint32_t ringbuf_bytes) {
     NSFENCE_REQUIRE_KERNEL();
-    auto f = KernelFixture::Create();
+    auto f = KernelFixture::Create(ringbuf_bytes);
     ASSERT_TRUE(f.ok()) << f.status();
     fixture_ = std::move(*f);
     for (const char* pod : {"job-a/runner", "trial/t", "open/o"}) {
@@ -179,6 +181,29 @@ TEST_F(IngressTest, PolicyEditAppliesToTheNextPacket) {
   policies[0].network->ingress.push_back({.peers = {ToNamespace("other")}, .ports = {Tcp(9090)}});
   ASSERT_TRUE(fixture_->Enforce(policies, Inventory(fixture_->cgroup_root())).ok());
   EXPECT_EQ(Run("job-a/runner", syn), 1);
+}
+
+// Nothing is lost silently: every violation is either in the ring buffer or
+// counted as a failed reservation.
+class SmallRingbufTest : public IngressTest {
+ protected:
+  void SetUp() override { Load(4096); }
+};
+
+TEST_F(SmallRingbufTest, RecordsThatDoNotFitAreCounted) {
+  constexpr int kFlows = 100;
+  for (int i = 0; i < kFlows; ++i) {
+    PacketSpec syn = Syn("10.2.0.2", "10.0.0.2", 9090);
+    syn.src_port = static_cast<uint16_t>(20000 + i);  // distinct flows: none fold
+    ASSERT_EQ(Run("job-a/runner", BuildFrame(syn)), 0);
+  }
+  auto counters = fixture_->datapath().ReadCounters();
+  ASSERT_TRUE(counters.ok());
+  const uint64_t submitted = (*counters)[NSFENCE_CNT_EVENTS_SUBMITTED];
+  const uint64_t lost = (*counters)[NSFENCE_CNT_RINGBUF_RESERVE_FAILED];
+  EXPECT_GT(lost, 0u) << "a 4 KiB ring buffer cannot hold 100 records";
+  EXPECT_EQ(submitted + lost, static_cast<uint64_t>(kFlows));
+  EXPECT_EQ(fixture_->DrainEvents().size(), submitted);
 }
 
 }  // namespace

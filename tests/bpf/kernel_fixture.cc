@@ -51,7 +51,7 @@ ScopedCgroupJoin::ScopedCgroupJoin(const std::string& dir) {
 
 ScopedCgroupJoin::~ScopedCgroupJoin() { WritePid(previous_); }
 
-absl::StatusOr<std::unique_ptr<KernelFixture>> KernelFixture::Create() {
+absl::StatusOr<std::unique_ptr<KernelFixture>> KernelFixture::Create(uint32_t ringbuf_bytes) {
   std::unique_ptr<KernelFixture> f(new KernelFixture());
   NSF_ASSIGN_OR_RETURN(f->mount_, cgroup::FindV2Mount());
   const int n = fixture_count++;
@@ -65,6 +65,7 @@ absl::StatusOr<std::unique_ptr<KernelFixture>> KernelFixture::Create() {
                                          .bpffs_dir = f->bpffs_,
                                          .cgroup_root = f->root_,
                                          .cgroup_root_level = level,
+                                         .ringbuf_bytes = ringbuf_bytes,
                                      }));
   const std::string mount = f->mount_;
   f->enforcer_ = std::make_unique<loader::Enforcer>(

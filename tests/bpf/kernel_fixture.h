@@ -31,7 +31,7 @@ class ScopedCgroupJoin {
 
 class KernelFixture {
  public:
-  static absl::StatusOr<std::unique_ptr<KernelFixture>> Create();
+  static absl::StatusOr<std::unique_ptr<KernelFixture>> Create(uint32_t ringbuf_bytes = 1 << 20);
   ~KernelFixture();
 
   // Creates <root>/<ns>/<pod> and returns its absolute path.

@@ -149,7 +149,7 @@ absl::Status Agent::Start() {
   NSF_RETURN_IF_ERROR(EnforceNow());
   NSF_RETURN_IF_ERROR(datapath_->Attach());
   for (const auto& [name, insns] : datapath_->ProgramSizes()) {
-    log::Debug("program ", name, ": ", insns, " verified instructions");
+    log::Info("program ", name, ": ", insns, " instructions verified");
   }
   NSF_ASSIGN_OR_RETURN(reader_, events::RingbufReader::Open(
                                     datapath_->events_fd(),
