@@ -19,6 +19,7 @@
 #include "lib/packet.h"
 #include "lib/verdict.h"
 #include "lib/report.h"
+#include "lib/udp_peers.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -26,9 +27,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define SOCK_DENY 0
 #define SKB_PASS 1
 #define SKB_DROP 0
-
-/* How long a datagram sent to a peer lets that peer's replies in. */
-const volatile __u64 udp_reply_window_ns = 120ULL * 1000000000ULL;
 
 /* v6: an IPv6 hook (its context has user_ip6; an IPv4 hook's has not). */
 static __always_inline bool sock_addr_flow(struct bpf_sock_addr *ctx, bool v6, struct flow *f)
@@ -61,19 +59,6 @@ static __always_inline bool sock_addr_flow(struct bpf_sock_addr *ctx, bool v6, s
 	return true;
 }
 
-/* Remember who an unconnected UDP socket talked to, so replies come back. */
-static __always_inline void note_udp_peer(const struct flow *f, __u64 cookie)
-{
-	struct nsfence_udp_peer_key key = {};
-	__u64 now = bpf_ktime_get_boot_ns();
-
-	key.socket_cookie = cookie;
-	__builtin_memcpy(key.peer_addr, f->peer_addr, 16);
-	key.peer_port = f->peer_port;
-	key.family = f->family;
-	bpf_map_update_elem(&nsf_udp_peers, &key, &now, BPF_ANY);
-}
-
 static __always_inline int egress(struct bpf_sock_addr *ctx, bool v6, bool datagram)
 {
 	struct local_endpoint ep = {};
@@ -86,15 +71,19 @@ static __always_inline int egress(struct bpf_sock_addr *ctx, bool v6, bool datag
 	if (!find_endpoint(NULL, &ep))
 		return SOCK_ALLOW;
 	v = decide(&f, ep.identity);
+	if (!v.judged)
+		return SOCK_ALLOW;
 	cookie = bpf_get_socket_cookie(ctx);
+	if (datagram && f.protocol == IPPROTO_UDP) {
+		if (v.kind != VERDICT_ALLOW && udp_exchanged_recently(&f, cookie))
+			return SOCK_ALLOW; /* answering a datagram ingress admitted */
+		if (v.kind != VERDICT_BLOCK)
+			note_udp_exchange(&f, cookie);
+	}
 	if (v.kind != VERDICT_ALLOW)
 		/* Datagram repeats fold; every refused connect() is its own attempt. */
 		report(&f, &v, &ep, cookie, datagram, true);
-	if (v.kind == VERDICT_BLOCK)
-		return SOCK_DENY;
-	if (datagram && f.protocol == IPPROTO_UDP)
-		note_udp_peer(&f, cookie);
-	return SOCK_ALLOW;
+	return v.kind == VERDICT_BLOCK ? SOCK_DENY : SOCK_ALLOW;
 }
 
 SEC("cgroup/connect4")
@@ -150,17 +139,7 @@ static __always_inline bool from_connected_peer(struct __sk_buff *skb, const str
 static __always_inline bool is_udp_reply(struct __sk_buff *skb, const struct flow *f,
 					 __u64 cookie)
 {
-	struct nsfence_udp_peer_key key = {};
-	__u64 *sent;
-
-	if (from_connected_peer(skb, f))
-		return true;
-	key.socket_cookie = cookie;
-	__builtin_memcpy(key.peer_addr, f->peer_addr, 16);
-	key.peer_port = f->peer_port;
-	key.family = f->family;
-	sent = bpf_map_lookup_elem(&nsf_udp_peers, &key);
-	return sent && bpf_ktime_get_boot_ns() - *sent < udp_reply_window_ns;
+	return from_connected_peer(skb, f) || udp_exchanged_recently(f, cookie);
 }
 
 SEC("cgroup_skb/ingress")
@@ -193,10 +172,16 @@ int nsf_ingress(struct __sk_buff *skb)
 		return cfg->mode == NSFENCE_MODE_ENFORCE ? SKB_DROP : SKB_PASS;
 	}
 	v = decide(&p.flow, ep.identity);
-	if (v.kind == VERDICT_ALLOW)
+	if (!v.judged)
 		return SKB_PASS;
 	cookie = bpf_get_socket_cookie(skb);
-	if (p.flow.protocol == IPPROTO_UDP && is_udp_reply(skb, &p.flow, cookie))
+	if (p.flow.protocol == IPPROTO_UDP) {
+		if (v.kind != VERDICT_ALLOW && is_udp_reply(skb, &p.flow, cookie))
+			return SKB_PASS;
+		if (v.kind != VERDICT_BLOCK)
+			note_udp_exchange(&p.flow, cookie); /* so the pod may answer */
+	}
+	if (v.kind == VERDICT_ALLOW)
 		return SKB_PASS;
 	report(&p.flow, &v, &ep, cookie, true, false);
 	return v.kind == VERDICT_BLOCK ? SKB_DROP : SKB_PASS;

@@ -17,6 +17,8 @@ enum verdict_kind {
 };
 
 struct verdict {
+	/* A rule decided: the namespace is governed and the peer is another. */
+	bool judged;
 	__u32 kind;
 	__u32 policy;
 	__u32 peer_identity;
@@ -73,6 +75,7 @@ static __always_inline struct verdict decide(const struct flow *f, __u32 identit
 	lookup_peer(f, &v);
 	if (v.peer_identity == identity)
 		return v;
+	v.judged = true;
 	if (rule_allows(f, cfg->ruleset, v.peer_identity) ||
 	    rule_allows(f, cfg->ruleset, NSFENCE_ID_ANY))
 		return v;
