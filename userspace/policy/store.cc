@@ -38,6 +38,7 @@ std::vector<std::string> ListDirectory(const std::string& dir, std::error_code* 
   }
   std::sort(names.begin(), names.end());
   std::vector<std::string> files;
+  files.reserve(names.size());
   for (const std::string& name : names) files.push_back(DirectoryEntry(dir, name));
   return files;
 }
