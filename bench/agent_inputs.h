@@ -1,0 +1,29 @@
+// The files an agent of one size reads: inventory and policies for the two
+// measured namespaces plus fillers up to a total namespace count.
+#ifndef NSFENCE_BENCH_AGENT_INPUTS_H_
+#define NSFENCE_BENCH_AGENT_INPUTS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "support/testbed/testbed.h"
+
+namespace nsfence::bench {
+
+// The two measured namespaces count towards the total.
+inline constexpr int kMeasuredNamespaces = 2;
+
+struct AgentInputs {
+  int namespaces = 0;
+  int policies = 0;
+  std::string inventory_path;
+  std::string policy_path;
+};
+
+// Writes <dir>/inventory-<namespaces>.yaml and <dir>/policies-<namespaces>.yaml.
+absl::StatusOr<AgentInputs> WriteAgentInputs(const testbed::Testbed& testbed, int namespaces,
+                                             const std::string& dir);
+
+}  // namespace nsfence::bench
+
+#endif  // NSFENCE_BENCH_AGENT_INPUTS_H_

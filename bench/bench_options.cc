@@ -1,0 +1,140 @@
+#include "bench_options.h"
+
+#include <cmath>
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/status_macros.h"
+
+namespace nsfence::bench {
+namespace {
+
+absl::StatusOr<double> Seconds(const std::string& flag, const std::string& text, double min) {
+  double value = 0;
+  if (!absl::SimpleAtod(text, &value) || !std::isfinite(value) || value < min) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " expects seconds >= ", min, ", got \"", text, "\""));
+  }
+  return value;
+}
+
+absl::StatusOr<int> Count(const std::string& flag, const std::string& text, int min) {
+  int value = 0;
+  if (!absl::SimpleAtoi(text, &value) || value < min) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " expects a whole number >= ", min, ", got \"", text, "\""));
+  }
+  return value;
+}
+
+absl::StatusOr<std::vector<int>> Counts(const std::string& flag, const std::string& text) {
+  std::vector<int> counts;
+  for (const std::string& item : std::vector<std::string>(absl::StrSplit(text, ','))) {
+    NSF_ASSIGN_OR_RETURN(const int count, Count(flag, item, 2));
+    counts.push_back(count);
+  }
+  return counts;
+}
+
+}  // namespace
+
+std::string BenchUsage() {
+  return R"(usage: nsfence-bench [options]   (as root)
+
+Measures what the agent costs pod traffic: TCP connection setup rate and
+TCP/UDP request/response latency between two pods of different namespaces,
+without an agent and with agents enforcing on inventories of different sizes.
+Builds a private testbed (network namespaces, a bridge and cgroups of its
+own) and removes it afterwards; prints figures, ratios and a verdict.
+
+  --duration-seconds S       measured seconds of each load run (default 3)
+  --warmup-seconds S         untimed load before each measured run (default 0.5)
+  --rounds N                 rounds; each measures every scenario once, in
+                             rotating order; medians are printed (default 3)
+  --namespaces N,M,...       namespace counts of the agent scenarios, the two
+                             measured namespaces included (default 10,10000)
+  --connect-threads N        client threads of the connection-rate loop (default 1)
+  --rr-cpu N                 CPU of the load server and the request/response
+                             clients (default 0; -1: not pinned)
+  --connect-cpu N            CPU of the connection-rate clients (default 0;
+                             -1: not pinned). By default all load shares one
+                             CPU: no cross-CPU wake-ups, whose cost varies a
+                             lot in a VM
+  --agent-timeout-seconds S  how long an agent may take to become ready (default 120)
+  --quiet-timeout-seconds S  before agent starts and measurements, wait up to S
+                             for other work on the machine to leave the CPUs
+                             (default 30; 0: do not wait)
+  --attempts N               measure again while more than 10% of the CPUs were
+                             busy outside the pods, up to N attempts (default 3)
+  --quick                    smoke test: 1 s runs, 0.2 s warm-up, one round
+  --help                     this text
+)";
+}
+
+absl::StatusOr<BenchOptions> ParseBenchArgs(const std::vector<std::string>& args) {
+  BenchOptions options;
+  BenchConfig& config = options.config;
+  bool quick = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::string value;
+    bool has_value = false;
+    if (const size_t eq = flag.find('='); absl::StartsWith(flag, "--") && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag.resize(eq);
+      has_value = true;
+    }
+    if (flag == "--help" || flag == "-h") {
+      options.help = true;
+      continue;
+    }
+    if (flag == "--quick") {
+      quick = true;
+      continue;
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size())
+        return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
+      value = args[++i];
+    }
+    if (flag == "--duration-seconds") {
+      NSF_ASSIGN_OR_RETURN(const double s, Seconds(flag, value, 0.01));
+      config.load.measured = absl::Seconds(s);
+    } else if (flag == "--warmup-seconds") {
+      NSF_ASSIGN_OR_RETURN(const double s, Seconds(flag, value, 0));
+      config.load.warmup = absl::Seconds(s);
+    } else if (flag == "--agent-timeout-seconds") {
+      NSF_ASSIGN_OR_RETURN(const double s, Seconds(flag, value, 1));
+      config.agent_ready_timeout = absl::Seconds(s);
+    } else if (flag == "--quiet-timeout-seconds") {
+      NSF_ASSIGN_OR_RETURN(const double s, Seconds(flag, value, 0));
+      config.quiet_timeout = absl::Seconds(s);
+    } else if (flag == "--attempts") {
+      NSF_ASSIGN_OR_RETURN(config.attempts, Count(flag, value, 1));
+    } else if (flag == "--rounds") {
+      NSF_ASSIGN_OR_RETURN(config.rounds, Count(flag, value, 1));
+    } else if (flag == "--rr-cpu") {
+      NSF_ASSIGN_OR_RETURN(config.load.rr_cpu, Count(flag, value, -1));
+    } else if (flag == "--connect-cpu") {
+      NSF_ASSIGN_OR_RETURN(config.load.connect_cpu, Count(flag, value, -1));
+    } else if (flag == "--connect-threads") {
+      NSF_ASSIGN_OR_RETURN(config.load.connect_threads, Count(flag, value, 1));
+    } else if (flag == "--namespaces") {
+      NSF_ASSIGN_OR_RETURN(config.namespace_counts, Counts(flag, value));
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown argument \"", flag, "\" (see --help)"));
+    }
+  }
+  if (quick) {
+    config.rounds = 1;
+    config.load.measured = absl::Seconds(1);
+    config.load.warmup = absl::Milliseconds(200);
+  }
+  return options;
+}
+
+}  // namespace nsfence::bench

@@ -1,0 +1,25 @@
+// The policies of a benchmark run, as one multi-document YAML file:
+//   bench-client (bench-a): egress to bench-b on the load ports, to every
+//     filler on TCP 443 and to the internet on TCP 443;
+//   bench-server (bench-b): ingress from bench-a on the load ports and from
+//     every filler on TCP 443; egress to bench-a over UDP, for its echoes;
+//   filler-<n>: a policy per filler, egress to the next filler and to
+//     bench-b, ingress from the previous filler.
+// Every namespace is governed with crossNamespace: deny, so the rulesets of
+// the measured pair hold a rule per filler and the maps hold a ruleset per
+// namespace.
+#ifndef NSFENCE_BENCH_BENCH_POLICIES_H_
+#define NSFENCE_BENCH_BENCH_POLICIES_H_
+
+#include <string>
+#include <vector>
+
+#include "fillers.h"
+
+namespace nsfence::bench {
+
+std::string BenchPoliciesYaml(const std::vector<Filler>& fillers);
+
+}  // namespace nsfence::bench
+
+#endif  // NSFENCE_BENCH_BENCH_POLICIES_H_

@@ -1,0 +1,42 @@
+// The benchmark proper: a testbed with the measured pair of pods, the load
+// server started once, and rounds in which every scenario (no agent, then an
+// agent per namespace count) is measured once, in an order that rotates
+// from round to round so that drift spreads evenly over the scenarios.
+#ifndef NSFENCE_BENCH_BENCHMARK_H_
+#define NSFENCE_BENCH_BENCHMARK_H_
+
+#include <atomic>
+#include <ostream>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "load_runner.h"
+#include "report.h"
+
+namespace nsfence::bench {
+
+struct BenchConfig {
+  // Total namespaces in the agent's inventory, one scenario each.
+  std::vector<int> namespace_counts = {10, 10000};
+  int rounds = 3;
+  LoadSettings load;
+  absl::Duration agent_ready_timeout = absl::Minutes(2);
+  // Before agent starts and measurements, wait up to quiet_timeout for the
+  // CPU use outside the pods to drop to quiet_threshold (of all CPUs).
+  double quiet_threshold = kQuietThreshold;
+  absl::Duration quiet_timeout = absl::Seconds(30);
+  // A measurement during which the CPU use outside the pods exceeded
+  // quiet_threshold is repeated, up to this many attempts in all.
+  int attempts = 3;
+};
+
+// Progress goes to `progress`. Stops early, with an error, once
+// `*stop_requested` is set.
+absl::StatusOr<std::vector<ScenarioResults>> RunBenchmark(const BenchConfig& config,
+                                                          const std::atomic<bool>& stop_requested,
+                                                          std::ostream& progress);
+
+}  // namespace nsfence::bench
+
+#endif  // NSFENCE_BENCH_BENCHMARK_H_

@@ -1,0 +1,36 @@
+#include "enforcement_probe.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "bench_topology.h"
+#include "common/status_macros.h"
+#include "support/testbed/exec.h"
+
+namespace nsfence::bench {
+namespace {
+
+absl::Status ExpectProbe(const testbed::Pod& from, const testbed::Pod& to, uint16_t port,
+                         const std::string& netprobe, absl::string_view expected) {
+  NSF_ASSIGN_OR_RETURN(testbed::CommandResult result,
+                       testbed::RunInPod(from, {netprobe, "tcp-connect", to.ipv4().ToString(),
+                                                absl::StrCat(port), "--timeout-ms", "2000"}));
+  const absl::string_view line = absl::StripTrailingAsciiWhitespace(result.stdout_text);
+  if (absl::StartsWith(line, expected)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(from.namespace_name(), " -> ",
+                                                    to.namespace_name(), ":", port, " gave \"",
+                                                    line, "\", expected \"", expected, "...\""));
+}
+
+}  // namespace
+
+absl::Status CheckEnforcement(const testbed::Pod& client, const testbed::Pod& server,
+                              const std::string& netprobe, bool expect_enforced) {
+  const absl::string_view expected = expect_enforced ? "error EPERM" : "error ECONNREFUSED";
+  // A port no rule allows, and the reverse direction, which the server's
+  // policy allows over UDP only.
+  NSF_RETURN_IF_ERROR(ExpectProbe(client, server, kDeniedPort, netprobe, expected));
+  return ExpectProbe(server, client, kEchoPort, netprobe, expected);
+}
+
+}  // namespace nsfence::bench

@@ -1,0 +1,18 @@
+// Connection setup rate: threads that each connect, wait for the server to
+// close (so every connection completes its accept), and abort the socket so
+// that no TIME_WAIT state piles up and ports never run out.
+#ifndef NSFENCE_BENCH_LOAD_CONNECT_LOOP_H_
+#define NSFENCE_BENCH_LOAD_CONNECT_LOOP_H_
+
+#include "load/socket_address.h"
+#include "load/timing.h"
+
+namespace nsfence::bench {
+
+// Prints "connections=N seconds=S errors=E [first_error=NAME]"; exit code 0
+// when there were no errors.
+int RunConnectLoop(const SocketAddress& server, int threads, const RunPhases& phases);
+
+}  // namespace nsfence::bench
+
+#endif  // NSFENCE_BENCH_LOAD_CONNECT_LOOP_H_
