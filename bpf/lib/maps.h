@@ -21,8 +21,17 @@ struct {
 } nsf_endpoints SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 20);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct nsfence_addr_key);
+	__type(value, struct nsfence_peer);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nsf_pod_addrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1 << 16);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct nsfence_peer_key);
 	__type(value, struct nsfence_peer);
@@ -39,13 +48,22 @@ struct {
 } nsf_identities SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1 << 20);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct nsfence_rule_key);
 	__type(value, struct nsfence_rule);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nsf_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1 << 18);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct nsfence_rule_key);
+	__type(value, struct nsfence_rule);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nsf_rule_ranges SEC(".maps");
 
 /* Userspace-only: keeps ids stable across agent restarts. */
 struct {

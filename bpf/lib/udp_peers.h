@@ -27,9 +27,15 @@ static __always_inline void note_udp_exchange(const struct flow *f, __u64 cookie
 {
 	struct nsfence_udp_peer_key key = {};
 	__u64 now = bpf_ktime_get_boot_ns();
+	__u64 *last;
 
 	udp_peer_key(f, cookie, &key);
-	bpf_map_update_elem(&nsf_udp_peers, &key, &now, BPF_ANY);
+	/* Most datagrams go to a peer already noted: refresh it in place. */
+	last = bpf_map_lookup_elem(&nsf_udp_peers, &key);
+	if (last)
+		*last = now;
+	else
+		bpf_map_update_elem(&nsf_udp_peers, &key, &now, BPF_ANY);
 }
 
 static __always_inline bool udp_exchanged_recently(const struct flow *f, __u64 cookie)

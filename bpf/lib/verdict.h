@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The segmentation decision. A constant number of map lookups whatever the
- * number of namespaces, pods or rules: one identity lookup, one peer LPM
- * lookup and at most two rule LPM lookups (exact peer, then any peer).
+ * number of namespaces, pods or rules, each in a hash or in a trie that holds
+ * only prefixes and port ranges: the identity, the peer (pod address, else
+ * prefix), then the rules for that peer and for any peer.
  */
 #ifndef NSFENCE_LIB_VERDICT_H
 #define NSFENCE_LIB_VERDICT_H
@@ -27,13 +28,19 @@ struct verdict {
 
 static __always_inline void lookup_peer(const struct flow *f, struct verdict *v)
 {
+	struct nsfence_addr_key addr = {};
 	struct nsfence_peer_key key = {};
 	struct nsfence_peer *peer;
 
-	key.family = f->family;
-	key.prefixlen = 8 + (f->family == NSFENCE_FAMILY_V4 ? 32 : 128);
-	__builtin_memcpy(key.addr, f->peer_addr, 16);
-	peer = bpf_map_lookup_elem(&nsf_peers, &key);
+	addr.family = f->family;
+	__builtin_memcpy(addr.addr, f->peer_addr, 16);
+	peer = bpf_map_lookup_elem(&nsf_pod_addrs, &addr);
+	if (!peer) {
+		key.family = f->family;
+		key.prefixlen = 8 + (f->family == NSFENCE_FAMILY_V4 ? 32 : 128);
+		__builtin_memcpy(key.addr, f->peer_addr, 16);
+		peer = bpf_map_lookup_elem(&nsf_peers, &key);
+	}
 	if (peer) {
 		v->peer_identity = peer->identity;
 		v->peer_kind = peer->kind;
@@ -43,6 +50,7 @@ static __always_inline void lookup_peer(const struct flow *f, struct verdict *v)
 	}
 }
 
+/* Exact port, any port of the protocol, any protocol, then port ranges. */
 static __always_inline bool rule_allows(const struct flow *f, __u32 ruleset,
 					__u32 peer)
 {
@@ -52,12 +60,24 @@ static __always_inline bool rule_allows(const struct flow *f, __u32 ruleset,
 		.peer = peer,
 		.direction = f->direction,
 		.protocol = f->protocol,
-		.port = bpf_htons(f->local_port),
 	};
+	__u16 port = bpf_htons(f->direction == NSFENCE_DIR_EGRESS ? f->peer_port : f->local_port);
 
-	if (f->direction == NSFENCE_DIR_EGRESS)
-		key.port = bpf_htons(f->peer_port);
-	return bpf_map_lookup_elem(&nsf_rules, &key) != NULL;
+	key.port = port;
+	if (bpf_map_lookup_elem(&nsf_rules, &key))
+		return true;
+	key.prefixlen = NSFENCE_RULE_PREFIX_ANY_PORT;
+	key.port = 0;
+	if (bpf_map_lookup_elem(&nsf_rules, &key))
+		return true;
+	key.prefixlen = NSFENCE_RULE_PREFIX_ANY_PROTOCOL;
+	key.protocol = 0;
+	if (bpf_map_lookup_elem(&nsf_rules, &key))
+		return true;
+	key.prefixlen = NSFENCE_RULE_PREFIX_FULL;
+	key.protocol = f->protocol;
+	key.port = port;
+	return bpf_map_lookup_elem(&nsf_rule_ranges, &key) != NULL;
 }
 
 /*

@@ -15,11 +15,9 @@ const void* Raw(const Bytes<T>& b) {
 }
 
 // Writes entries of `desired` that `current` lacks or holds differently.
-template <typename Map, typename Filter>
-absl::Status WriteChanged(const Map& desired, MapIo* io, Map* current, ApplyStats* stats,
-                          Filter keep) {
+template <typename Map>
+absl::Status WriteChanged(const Map& desired, MapIo* io, Map* current, ApplyStats* stats) {
   for (const auto& [key, value] : desired) {
-    if (!keep(value)) continue;
     const auto it = current->find(key);
     if (it != current->end() && it->second == value) continue;
     NSF_RETURN_IF_ERROR(io->Update(Raw(key), Raw(value)));
@@ -45,27 +43,28 @@ absl::Status RemoveStale(const Map& desired, MapIo* io, Map* current, ApplyStats
   return absl::OkStatus();
 }
 
-const auto kAll = [](const auto&) { return true; };
-const auto kPrefixes = [](const Bytes<nsfence_peer>& p) { return p.v.kind != NSFENCE_PEER_POD; };
-const auto kPodAddresses = [](const Bytes<nsfence_peer>& p) { return p.v.kind == NSFENCE_PEER_POD; };
-
 }  // namespace
 
 absl::Status Apply(const KernelState& desired, const SegmentationMaps& maps, KernelState* current,
                    ApplyStats* stats) {
-  NSF_RETURN_IF_ERROR(WriteChanged(desired.rules, maps.rules, &current->rules, stats, kAll));
-  NSF_RETURN_IF_ERROR(WriteChanged(desired.peers, maps.peers, &current->peers, stats, kPrefixes));
+  NSF_RETURN_IF_ERROR(WriteChanged(desired.rules, maps.rules, &current->rules, stats));
   NSF_RETURN_IF_ERROR(
-      WriteChanged(desired.identities, maps.identities, &current->identities, stats, kAll));
+      WriteChanged(desired.rule_ranges, maps.rule_ranges, &current->rule_ranges, stats));
+  NSF_RETURN_IF_ERROR(WriteChanged(desired.peers, maps.peers, &current->peers, stats));
   NSF_RETURN_IF_ERROR(
-      WriteChanged(desired.peers, maps.peers, &current->peers, stats, kPodAddresses));
+      WriteChanged(desired.identities, maps.identities, &current->identities, stats));
   NSF_RETURN_IF_ERROR(
-      WriteChanged(desired.endpoints, maps.endpoints, &current->endpoints, stats, kAll));
+      WriteChanged(desired.pod_addrs, maps.pod_addrs, &current->pod_addrs, stats));
+  NSF_RETURN_IF_ERROR(
+      WriteChanged(desired.endpoints, maps.endpoints, &current->endpoints, stats));
   NSF_RETURN_IF_ERROR(RemoveStale(desired.endpoints, maps.endpoints, &current->endpoints, stats));
+  NSF_RETURN_IF_ERROR(RemoveStale(desired.pod_addrs, maps.pod_addrs, &current->pod_addrs, stats));
   NSF_RETURN_IF_ERROR(RemoveStale(desired.peers, maps.peers, &current->peers, stats));
   NSF_RETURN_IF_ERROR(
       RemoveStale(desired.identities, maps.identities, &current->identities, stats));
   NSF_RETURN_IF_ERROR(RemoveStale(desired.rules, maps.rules, &current->rules, stats));
+  NSF_RETURN_IF_ERROR(
+      RemoveStale(desired.rule_ranges, maps.rule_ranges, &current->rule_ranges, stats));
   return absl::OkStatus();
 }
 

@@ -8,12 +8,13 @@
 // switch to them is one write per namespace or address, and old entries are
 // removed only once nothing refers to them:
 //
-//   1 rules added           (unreachable until an identity points at them)
-//   2 prefixes added        (old rulesets already hold entries for them)
-//   3 identities written    (each namespace switches ruleset in one write)
+//   1 rules and rule ranges added  (unreachable until an identity points at them)
+//   2 prefixes added               (old rulesets already hold entries for them)
+//   3 identities written           (each namespace switches ruleset in one write)
 //   4 pod addresses written
-//   5 endpoints written     (each pod cgroup switches identity in one write)
-//   6 endpoints, 7 peers, 8 identities, 9 rules removed
+//   5 endpoints written            (each pod cgroup switches identity in one write)
+//   then removals in reverse: endpoints, pod addresses, prefixes, identities,
+//   rules and rule ranges
 #ifndef NSFENCE_LOADER_APPLIER_H_
 #define NSFENCE_LOADER_APPLIER_H_
 

@@ -17,10 +17,13 @@ absl::Status ReadInto(MapIo* io, Map* out) {
 absl::StatusOr<KernelState> ReadKernelState(const SegmentationMaps& maps) {
   KernelState state;
   NSF_RETURN_IF_ERROR((ReadInto<uint64_t, nsfence_endpoint>(maps.endpoints, &state.endpoints)));
+  NSF_RETURN_IF_ERROR((ReadInto<nsfence_addr_key, nsfence_peer>(maps.pod_addrs, &state.pod_addrs)));
   NSF_RETURN_IF_ERROR((ReadInto<nsfence_peer_key, nsfence_peer>(maps.peers, &state.peers)));
   NSF_RETURN_IF_ERROR(
       (ReadInto<uint32_t, nsfence_identity>(maps.identities, &state.identities)));
   NSF_RETURN_IF_ERROR((ReadInto<nsfence_rule_key, nsfence_rule>(maps.rules, &state.rules)));
+  NSF_RETURN_IF_ERROR(
+      (ReadInto<nsfence_rule_key, nsfence_rule>(maps.rule_ranges, &state.rule_ranges)));
   return state;
 }
 

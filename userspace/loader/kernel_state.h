@@ -36,21 +36,24 @@ struct Bytes {
   }
 };
 
+using AddrKey = Bytes<nsfence_addr_key>;
 using PeerKey = Bytes<nsfence_peer_key>;
 using RuleKey = Bytes<nsfence_rule_key>;
 
 struct KernelState {
   absl::flat_hash_map<uint64_t, Bytes<nsfence_endpoint>> endpoints;
-  absl::flat_hash_map<PeerKey, Bytes<nsfence_peer>> peers;
+  absl::flat_hash_map<AddrKey, Bytes<nsfence_peer>> pod_addrs;
+  absl::flat_hash_map<PeerKey, Bytes<nsfence_peer>> peers;  // prefixes
   absl::flat_hash_map<uint32_t, Bytes<nsfence_identity>> identities;
-  absl::flat_hash_map<RuleKey, Bytes<nsfence_rule>> rules;
+  absl::flat_hash_map<RuleKey, Bytes<nsfence_rule>> rules;        // exact and wildcard
+  absl::flat_hash_map<RuleKey, Bytes<nsfence_rule>> rule_ranges;  // port ranges
 
   friend bool operator==(const KernelState&, const KernelState&) = default;
 };
 
 class SegmentationMaps;
 
-// Reads every entry of the four segmentation maps.
+// Reads every entry of the segmentation maps.
 absl::StatusOr<KernelState> ReadKernelState(const SegmentationMaps& maps);
 
 }  // namespace nsfence::loader

@@ -14,6 +14,13 @@ namespace {
 using policy::CompiledPeer;
 using policy::CompiledRule;
 
+nsfence_addr_key AddrKeyOf(const IpAddress& ip) {
+  nsfence_addr_key key{};
+  key.family = ip.family() == IpFamily::kV4 ? NSFENCE_FAMILY_V4 : NSFENCE_FAMILY_V6;
+  std::memcpy(key.addr, ip.bytes().data(), 16);
+  return key;
+}
+
 nsfence_peer_key PeerKeyOf(const Cidr& cidr) {
   nsfence_peer_key key{};
   key.family = cidr.family() == IpFamily::kV4 ? NSFENCE_FAMILY_V4 : NSFENCE_FAMILY_V6;
@@ -57,8 +64,8 @@ class Builder {
         nsfence_peer peer{};
         peer.identity = identity;
         peer.kind = NSFENCE_PEER_POD;
-        // A pod address wins over an equal prefix (e.g. a node /32).
-        out_.state.peers[PeerKey(PeerKeyOf(Cidr::Host(ip)))] = Bytes(peer);
+        // Looked up before prefixes: a pod address wins over an equal prefix.
+        out_.state.pod_addrs[AddrKey(AddrKeyOf(ip))] = Bytes(peer);
       }
       if (pod.cgroup.empty()) continue;
       const absl::StatusOr<uint64_t> id = cgroups(pod.cgroup);
@@ -113,6 +120,7 @@ class Builder {
     return NSFENCE_ID_NONE;
   }
 
+  // Exact ports and wildcards are hash entries; other ranges LPM prefixes.
   void AddRule(uint32_t ruleset, const CompiledRule& r) {
     nsfence_rule value{};
     value.policy = PolicyId(r.policy);
@@ -120,17 +128,28 @@ class Builder {
     key.ruleset = ruleset;
     key.peer = PeerId(r.peer);
     key.direction = DirectionOf(r.direction);
+    // The first policy to allow a key is the one named for it.
     if (!r.protocol) {
       key.prefixlen = NSFENCE_RULE_PREFIX_ANY_PROTOCOL;
       out_.state.rules.try_emplace(RuleKey(key), Bytes(value));
       return;
     }
     key.protocol = static_cast<uint8_t>(*r.protocol);
+    if (r.first_port == 0 && r.last_port == 65535) {
+      key.prefixlen = NSFENCE_RULE_PREFIX_ANY_PORT;
+      out_.state.rules.try_emplace(RuleKey(key), Bytes(value));
+      return;
+    }
+    if (r.first_port == r.last_port) {
+      key.prefixlen = NSFENCE_RULE_PREFIX_FULL;
+      key.port = htons(r.first_port);
+      out_.state.rules.try_emplace(RuleKey(key), Bytes(value));
+      return;
+    }
     for (const auto& [port, bits] : PortPrefixes(r.first_port, r.last_port)) {
       key.port = htons(port);
       key.prefixlen = NSFENCE_RULE_PREFIX_ANY_PORT + bits;
-      // The first policy to allow a key is the one named for it.
-      out_.state.rules.try_emplace(RuleKey(key), Bytes(value));
+      out_.state.rule_ranges.try_emplace(RuleKey(key), Bytes(value));
     }
   }
 

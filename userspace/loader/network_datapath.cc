@@ -102,14 +102,18 @@ absl::Status NetworkDatapath::Open() {
 
 absl::Status NetworkDatapath::BindMaps() {
   NSF_ASSIGN_OR_RETURN(endpoints_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_endpoints)));
+  NSF_ASSIGN_OR_RETURN(pod_addrs_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_pod_addrs)));
   NSF_ASSIGN_OR_RETURN(peers_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_peers)));
   NSF_ASSIGN_OR_RETURN(identities_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_identities)));
   NSF_ASSIGN_OR_RETURN(rules_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_rules)));
+  NSF_ASSIGN_OR_RETURN(rule_ranges_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_rule_ranges)));
   NSF_ASSIGN_OR_RETURN(registry_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_registry)));
   maps_ = SegmentationMaps{.endpoints = &*endpoints_,
+                           .pod_addrs = &*pod_addrs_,
                            .peers = &*peers_,
                            .identities = &*identities_,
-                           .rules = &*rules_};
+                           .rules = &*rules_,
+                           .rule_ranges = &*rule_ranges_};
   return absl::OkStatus();
 }
 

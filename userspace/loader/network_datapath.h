@@ -79,7 +79,7 @@ class NetworkDatapath {
   std::vector<bpf_link*> links_;
   bool adopted_maps_ = false;
   int adopted_links_ = 0;
-  std::optional<BpfMapIo> endpoints_, peers_, identities_, rules_, registry_;
+  std::optional<BpfMapIo> endpoints_, pod_addrs_, peers_, identities_, rules_, rule_ranges_, registry_;
   SegmentationMaps maps_;
 };
 

@@ -8,10 +8,12 @@
 namespace nsfence::loader {
 
 struct SegmentationMaps {
-  MapIo* endpoints = nullptr;   // __u64 cgroup id -> nsfence_endpoint
-  MapIo* peers = nullptr;       // nsfence_peer_key -> nsfence_peer
-  MapIo* identities = nullptr;  // __u32 identity -> nsfence_identity
-  MapIo* rules = nullptr;       // nsfence_rule_key -> nsfence_rule
+  MapIo* endpoints = nullptr;    // __u64 cgroup id -> nsfence_endpoint
+  MapIo* pod_addrs = nullptr;    // nsfence_addr_key -> nsfence_peer (hash)
+  MapIo* peers = nullptr;        // nsfence_peer_key -> nsfence_peer (LPM, prefixes)
+  MapIo* identities = nullptr;   // __u32 identity -> nsfence_identity
+  MapIo* rules = nullptr;        // nsfence_rule_key -> nsfence_rule (hash)
+  MapIo* rule_ranges = nullptr;  // nsfence_rule_key -> nsfence_rule (LPM)
 };
 
 }  // namespace nsfence::loader

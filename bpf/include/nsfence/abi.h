@@ -62,14 +62,22 @@ struct nsfence_endpoint {
 	__u32 flags; /* reserved, zero */
 };
 
+/* pod_addrs: exact pod address -> its namespace (kind NSFENCE_PEER_POD). */
+struct nsfence_addr_key {
+	__u8 family; /* enum nsfence_family */
+	__u8 pad[3];
+	__u8 addr[16]; /* IPv4 uses the first 4 bytes, network order */
+};
+
 /*
- * peers: LPM trie from an address to who owns it. prefixlen counts the
- * family byte too: an IPv4 /24 is stored with prefixlen 8 + 24.
+ * peers: LPM trie of the prefixes policies name and the inventory's node
+ * ranges, for addresses that are no pod's. prefixlen counts the family byte
+ * too: an IPv4 /24 is stored with prefixlen 8 + 24.
  */
 struct nsfence_peer_key {
 	__u32 prefixlen;
 	__u8 family; /* enum nsfence_family */
-	__u8 addr[16]; /* IPv4 uses the first 4 bytes, network order */
+	__u8 addr[16];
 	__u8 pad[3];
 };
 
@@ -87,10 +95,12 @@ struct nsfence_identity {
 };
 
 /*
- * rules: LPM trie of allows. The data bytes after prefixlen are ruleset,
- * peer, direction, protocol, port (big endian), so one lookup finds the most
- * specific of "any protocol" (prefixlen 72), "any port" (80) and a port
- * prefix (80 + n) entries.
+ * Allows. Most are exact: rules (a hash) holds "this port" (prefixlen 96),
+ * "any port" of a protocol (80, port 0) and "any protocol" (72, protocol and
+ * port 0) entries. Port ranges go to rule_ranges, an LPM trie over the same
+ * key: its data bytes are ruleset, peer, direction, protocol, port (big
+ * endian), so a range is a few prefixes of 80 + n bits. Both stay small per
+ * lookup whatever the number of rulesets.
  */
 struct nsfence_rule_key {
 	__u32 prefixlen;

@@ -12,10 +12,12 @@ class ApplierTest : public ::testing::Test {
  protected:
   ApplierTest()
       : endpoints_("endpoints", 8, sizeof(nsfence_endpoint), &log_),
+        pod_addrs_("pod_addrs", sizeof(nsfence_addr_key), sizeof(nsfence_peer), &log_),
         peers_("peers", sizeof(nsfence_peer_key), sizeof(nsfence_peer), &log_),
         identities_("identities", 4, sizeof(nsfence_identity), &log_),
         rules_("rules", sizeof(nsfence_rule_key), sizeof(nsfence_rule), &log_),
-        maps_{&endpoints_, &peers_, &identities_, &rules_} {}
+        rule_ranges_("rule_ranges", sizeof(nsfence_rule_key), sizeof(nsfence_rule), &log_),
+        maps_{&endpoints_, &pod_addrs_, &peers_, &identities_, &rules_, &rule_ranges_} {}
 
   // Index in the log of the first operation on `map` of kind `write`.
   size_t First(const std::string& map, bool write) const {
@@ -31,7 +33,7 @@ class ApplierTest : public ::testing::Test {
   }
 
   std::vector<MapOp> log_;
-  FakeMap endpoints_, peers_, identities_, rules_;
+  FakeMap endpoints_, pod_addrs_, peers_, identities_, rules_, rule_ranges_;
   SegmentationMaps maps_;
 };
 
@@ -51,12 +53,19 @@ nsfence_identity Governed(uint32_t ruleset) {
   return v;
 }
 
-nsfence_peer_key Address(uint8_t last, uint32_t prefixlen = 40) {
-  nsfence_peer_key k{};
-  k.prefixlen = prefixlen;
+nsfence_addr_key PodAddress(uint8_t last) {
+  nsfence_addr_key k{};
   k.family = NSFENCE_FAMILY_V4;
   k.addr[0] = 10;
   k.addr[3] = last;
+  return k;
+}
+
+nsfence_peer_key Prefix(uint32_t bits) {
+  nsfence_peer_key k{};
+  k.prefixlen = 8 + bits;
+  k.family = NSFENCE_FAMILY_V4;
+  k.addr[0] = 10;
   return k;
 }
 
@@ -65,9 +74,9 @@ KernelState State(uint32_t ruleset, uint32_t identity) {
   s.rules[RuleKey(Rule(ruleset, 500))] = Bytes(nsfence_rule{});
   s.identities[identity] = Bytes(Governed(ruleset));
   nsfence_peer pod{.identity = identity, .kind = NSFENCE_PEER_POD};
-  s.peers[PeerKey(Address(2))] = Bytes(pod);
+  s.pod_addrs[AddrKey(PodAddress(2))] = Bytes(pod);
   nsfence_peer prefix{.identity = 600, .kind = NSFENCE_PEER_WORLD};
-  s.peers[PeerKey(Address(0, 8 + 8))] = Bytes(prefix);
+  s.peers[PeerKey(Prefix(8))] = Bytes(prefix);
   s.endpoints[77] = Bytes(nsfence_endpoint{.identity = identity});
   return s;
 }
@@ -112,10 +121,10 @@ TEST_F(ApplierTest, RelabelledNamespaceSwitchesAddressesAndCgroupsAfterItsIdenti
   log_.clear();
   ASSERT_TRUE(Apply(State(300, 257), maps_, &current, &stats).ok());
   const size_t identity_written = First("identities", true);
-  EXPECT_LT(identity_written, First("peers", true));
+  EXPECT_LT(identity_written, First("pod_addrs", true));
   EXPECT_LT(identity_written, First("endpoints", true));
   EXPECT_GT(First("identities", false), Last("endpoints", true));
-  EXPECT_GT(First("identities", false), Last("peers", true));
+  EXPECT_GT(First("identities", false), Last("pod_addrs", true));
 }
 
 TEST_F(ApplierTest, PrefixesArriveBeforeIdentitiesChangeAndPodAddressesAfter) {
@@ -126,15 +135,15 @@ TEST_F(ApplierTest, PrefixesArriveBeforeIdentitiesChangeAndPodAddressesAfter) {
   log_.clear();
   desired = State(301, 256);
   nsfence_peer prefix{.identity = 601, .kind = NSFENCE_PEER_WORLD};
-  desired.peers[PeerKey(Address(0, 8 + 16))] = Bytes(prefix);
+  desired.peers[PeerKey(Prefix(16))] = Bytes(prefix);
   nsfence_peer pod{.identity = 256, .kind = NSFENCE_PEER_POD};
-  desired.peers[PeerKey(Address(3))] = Bytes(pod);
+  desired.pod_addrs[AddrKey(PodAddress(3))] = Bytes(pod);
   ASSERT_TRUE(Apply(desired, maps_, &current, &stats).ok());
   ASSERT_EQ(log_.size(), 5u);  // rule+, prefix+, identity=, pod+, rule-
   EXPECT_EQ(log_[0].map, "rules");
-  EXPECT_EQ(log_[1].map, "peers");  // the prefix
+  EXPECT_EQ(log_[1].map, "peers");
   EXPECT_EQ(log_[2].map, "identities");
-  EXPECT_EQ(log_[3].map, "peers");  // the pod address
+  EXPECT_EQ(log_[3].map, "pod_addrs");
 }
 
 TEST_F(ApplierTest, AFullMapStopsTheApplyAndCurrentMatchesTheKernel) {

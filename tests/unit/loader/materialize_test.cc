@@ -79,14 +79,14 @@ TEST_F(MaterializeTest, PodsBecomeAddressesAndEndpoints) {
   ASSERT_EQ(m->state.endpoints.size(), 1u);
   const uint32_t identity_a = m->state.endpoints.at(1234).v.identity;
   EXPECT_EQ(registry_.Name(NSFENCE_REG_IDENTITY, identity_a), "a");
-  ASSERT_EQ(m->state.peers.size(), 2u);
-  nsfence_peer_key v6{};
-  v6.prefixlen = 8 + 128;
+  ASSERT_EQ(m->state.pod_addrs.size(), 2u);
+  EXPECT_TRUE(m->state.peers.empty()) << "no policy names a prefix";
+  nsfence_addr_key v6{};
   v6.family = NSFENCE_FAMILY_V6;
   v6.addr[0] = 0xfd;
   v6.addr[15] = 2;
-  ASSERT_TRUE(m->state.peers.contains(PeerKey(v6)));
-  EXPECT_EQ(m->state.peers.at(PeerKey(v6)).v.kind, NSFENCE_PEER_POD);
+  ASSERT_TRUE(m->state.pod_addrs.contains(AddrKey(v6)));
+  EXPECT_EQ(m->state.pod_addrs.at(AddrKey(v6)).v.kind, NSFENCE_PEER_POD);
   ASSERT_EQ(m->warnings.size(), 1u);
   EXPECT_THAT(m->warnings[0], ::testing::HasSubstr("pod b/pb is not enforced on this node"));
   EXPECT_TRUE(m->state.identities.empty()) << "no policy governs anything";
@@ -109,23 +109,38 @@ TEST_F(MaterializeTest, GovernedNamespaceGetsItsRulesetAndPolicy) {
   EXPECT_EQ(cfg.mode, NSFENCE_MODE_AUDIT);
   EXPECT_EQ(m->policy_names.at(cfg.policy), "p");
 
-  ASSERT_EQ(m->state.rules.size(), 2u);  // 80-81 is one prefix; the any rule is one
-  bool saw_port_rule = false, saw_any_rule = false;
-  for (const auto& [key, value] : m->state.rules) {
-    EXPECT_EQ(key.v.ruleset, cfg.ruleset);
-    if (key.v.direction == NSFENCE_DIR_EGRESS) {
-      saw_port_rule = true;
-      EXPECT_EQ(key.v.prefixlen, NSFENCE_RULE_PREFIX_ANY_PORT + 15);
-      EXPECT_EQ(ntohs(key.v.port), 80);
-      EXPECT_EQ(key.v.protocol, 6);
-      EXPECT_EQ(registry_.Name(NSFENCE_REG_IDENTITY, key.v.peer), "b");
-    } else {
-      saw_any_rule = true;
-      EXPECT_EQ(key.v.prefixlen, NSFENCE_RULE_PREFIX_ANY_PROTOCOL);
-      EXPECT_EQ(key.v.peer, static_cast<uint32_t>(NSFENCE_ID_ANY));
-    }
-  }
-  EXPECT_TRUE(saw_port_rule && saw_any_rule);
+  ASSERT_EQ(m->state.rule_ranges.size(), 1u);  // 80-81 is one prefix
+  const auto& [range, range_value] = *m->state.rule_ranges.begin();
+  EXPECT_EQ(range.v.ruleset, cfg.ruleset);
+  EXPECT_EQ(range.v.direction, NSFENCE_DIR_EGRESS);
+  EXPECT_EQ(range.v.prefixlen, NSFENCE_RULE_PREFIX_ANY_PORT + 15);
+  EXPECT_EQ(ntohs(range.v.port), 80);
+  EXPECT_EQ(range.v.protocol, 6);
+  EXPECT_EQ(registry_.Name(NSFENCE_REG_IDENTITY, range.v.peer), "b");
+  EXPECT_EQ(m->policy_names.at(range_value.v.policy), "p");
+
+  ASSERT_EQ(m->state.rules.size(), 1u);  // the any-peer, any-protocol ingress rule
+  const nsfence_rule_key any = m->state.rules.begin()->first.v;
+  EXPECT_EQ(any.ruleset, cfg.ruleset);
+  EXPECT_EQ(any.direction, NSFENCE_DIR_INGRESS);
+  EXPECT_EQ(any.prefixlen, NSFENCE_RULE_PREFIX_ANY_PROTOCOL);
+  EXPECT_EQ(any.peer, static_cast<uint32_t>(NSFENCE_ID_ANY));
+  EXPECT_EQ(any.protocol, 0);
+  EXPECT_EQ(any.port, 0);
+}
+
+TEST_F(MaterializeTest, ExactPortsAndWholeProtocolsAreHashEntries) {
+  policy::Compiled c;
+  policy::Ruleset rs{.key = "k", .policies = {"p"}};
+  rs.rules.push_back({.protocol = policy::Protocol::kTcp, .first_port = 443, .last_port = 443, .policy = "p"});
+  rs.rules.push_back({.protocol = policy::Protocol::kUdp, .first_port = 0, .last_port = 65535, .policy = "p"});
+  c.rulesets.emplace("k", rs);
+  auto m = Run(c);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_TRUE(m->state.rule_ranges.empty());
+  std::set<std::pair<uint32_t, int>> keys;
+  for (const auto& [key, value] : m->state.rules) keys.insert({key.v.prefixlen, ntohs(key.v.port)});
+  EXPECT_EQ(keys, (std::set<std::pair<uint32_t, int>>{{NSFENCE_RULE_PREFIX_FULL, 443}, {NSFENCE_RULE_PREFIX_ANY_PORT, 0}}));
 }
 
 TEST_F(MaterializeTest, SameInputSameIdsAcrossRuns) {
