@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "support/diagnostic_texts.h"
 #include "gtest/gtest.h"
 
 namespace nsfence {
@@ -14,11 +15,7 @@ using ::testing::IsEmpty;
 using ::testing::Optional;
 using ::testing::Pair;
 
-std::vector<std::string> Texts(const Diagnostics& diagnostics) {
-  std::vector<std::string> texts;
-  for (const Diagnostic& d : diagnostics) texts.push_back(d.ToString());
-  return texts;
-}
+using ::nsfence::testing::Texts;
 
 class YamlReaderTest : public ::testing::Test {
  protected:

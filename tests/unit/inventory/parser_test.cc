@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "support/diagnostic_texts.h"
 #include "gtest/gtest.h"
 
 namespace nsfence::inventory {
@@ -16,11 +17,7 @@ using ::testing::IsEmpty;
 using ::testing::Pair;
 using ::testing::SizeIs;
 
-std::vector<std::string> Texts(const Diagnostics& diagnostics) {
-  std::vector<std::string> texts;
-  for (const Diagnostic& d : diagnostics) texts.push_back(d.ToString());
-  return texts;
-}
+using ::nsfence::testing::Texts;
 
 IpAddress Ip(absl::string_view text) { return IpAddress::Parse(text).value(); }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "support/diagnostic_texts.h"
 #include "gtest/gtest.h"
 
 namespace nsfence::policy {
@@ -16,11 +17,7 @@ using ::testing::IsEmpty;
 using ::testing::Pair;
 using ::testing::SizeIs;
 
-std::vector<std::string> Texts(const Diagnostics& diagnostics) {
-  std::vector<std::string> texts;
-  for (const Diagnostic& d : diagnostics) texts.push_back(d.ToString());
-  return texts;
-}
+using ::nsfence::testing::Texts;
 
 Cidr ParsedCidr(absl::string_view text) { return Cidr::Parse(text).value(); }
 

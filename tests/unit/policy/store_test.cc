@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "support/diagnostic_texts.h"
 #include "gtest/gtest.h"
 
 namespace nsfence::policy {
@@ -41,11 +42,7 @@ std::vector<std::string> Names(const std::vector<Policy>& policies) {
   return names;
 }
 
-std::vector<std::string> Texts(const Diagnostics& diagnostics) {
-  std::vector<std::string> texts;
-  for (const Diagnostic& d : diagnostics) texts.push_back(d.ToString());
-  return texts;
-}
+using ::nsfence::testing::Texts;
 
 class PolicyStoreTest : public ::testing::Test {
  protected:
