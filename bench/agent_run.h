@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -51,6 +52,8 @@ class AgentRun {
   AgentRun& operator=(AgentRun&&) = delete;
 
   const AgentStartup& startup() const { return startup_; }
+  // Where the agent pins its cgroup links, one per program, named after it.
+  std::string links_dir() const { return bpffs_dir_ + "/links"; }
   std::string LogText() const { return process_.StderrText(); }
 
   // SIGTERM, then waits for the agent to exit (SIGKILL after the grace time).
@@ -58,7 +61,9 @@ class AgentRun {
 
  private:
   AgentRun(testbed::AgentProcess process, std::string bpffs_dir, AgentStartup startup)
-      : process_(std::move(process)), bpffs_dir_(std::move(bpffs_dir)), startup_(startup) {}
+      : process_(std::move(process)),
+        bpffs_dir_(std::move(bpffs_dir)),
+        startup_(std::move(startup)) {}
 
   testbed::AgentProcess process_;
   std::string bpffs_dir_;

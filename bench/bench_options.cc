@@ -49,6 +49,10 @@ TCP/UDP request/response latency between two pods of different namespaces,
 without an agent and with agents enforcing on inventories of different sizes.
 Builds a private testbed (network namespaces, a bridge and cgroups of its
 own) and removes it afterwards; prints figures, ratios and a verdict.
+With an agent it also meters the datapath itself: the run time of the
+agent's BPF programs per connection and round trip, from the kernel's BPF
+run-time statistics (on only while that load runs; the
+kernel.bpf_stats_enabled sysctl is left alone).
 
   --duration-seconds S       measured seconds of each load run (default 3)
   --warmup-seconds S         untimed load before each measured run (default 0.5)

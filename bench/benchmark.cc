@@ -13,8 +13,10 @@
 #include "agent_inputs.h"
 #include "agent_run.h"
 #include "bench_topology.h"
+#include "bpf_run_time_stats.h"
 #include "common/status_macros.h"
 #include "cpu_meter.h"
+#include "datapath_meter.h"
 #include "enforcement_probe.h"
 #include "fillers.h"
 #include "support/testbed/testbed.h"
@@ -38,6 +40,17 @@ std::string Describe(const LoadFigures& f) {
       f.connections_per_second, f.tcp_rr.p50_us, f.tcp_rr.p99_us, f.udp_rr.p50_us, f.udp_rr.p99_us);
 }
 
+// "connection loop 812 ns/connection, ..." over every workload.
+std::string DescribeDatapath(const DatapathFigures& datapath) {
+  std::string text;
+  for (const auto& [workload, figures] : datapath) {
+    absl::StrAppend(&text, text.empty() ? "" : ", ",
+                    absl::StrFormat("%s %.0f ns/%s", WorkloadName(workload),
+                                    BpfNanosecondsPerOperation(figures), OperationName(workload)));
+  }
+  return text;
+}
+
 absl::Status CheckExecutable(const std::string& path) {
   if (access(path.c_str(), X_OK) == 0) return absl::OkStatus();
   return absl::NotFoundError(absl::StrCat(path, " is missing; build it first"));
@@ -57,16 +70,19 @@ class Session {
   absl::Status BuildTestbed();
   absl::Status PrepareScenarios();
   absl::Status WarmUp();
+  // Whether this kernel keeps BPF run-time statistics for us.
+  void CheckDatapathMetering();
   struct Measurement {
     LoadFigures figures;
+    std::optional<DatapathFigures> datapath;
     CpuUse cpu;
   };
 
   // One scenario once: its agent started, the load measured, the agent stopped.
   absl::Status Measure(Scenario& scenario);
   // The load, measured again while other work disturbs it (up to the
-  // configured attempts).
-  absl::StatusOr<Measurement> MeasureUndisturbed(const std::string& label);
+  // configured attempts). With `agent`, its datapath is metered too.
+  absl::StatusOr<Measurement> MeasureUndisturbed(const std::string& label, const AgentRun* agent);
   // Returns when the CPUs are quiet, or after the quiet timeout.
   absl::Status WaitForQuiet();
 
@@ -83,6 +99,7 @@ class Session {
   std::optional<LoadRunner> load_;
   std::optional<CpuMeter> cpu_meter_;
   std::vector<Scenario> scenarios_;
+  bool datapath_metering_ = false;
 };
 
 absl::Status Session::Setup() {
@@ -92,12 +109,24 @@ absl::Status Session::Setup() {
   work_dir_.emplace(std::move(work_dir));
   // Every scenario runs the same agent, even if the build changes meanwhile.
   NSF_ASSIGN_OR_RETURN(agent_binary_, work_dir_->Snapshot(bin_dir_ + "/nsfence-agent"));
+  CheckDatapathMetering();
   NSF_RETURN_IF_ERROR(BuildTestbed());
   cpu_meter_.emplace(testbed_->cgroup_root());
   NSF_RETURN_IF_ERROR(PrepareScenarios());
   load_.emplace(*client_, *server_, bin_dir_ + "/nsfence-bench-load", config_.load);
   NSF_RETURN_IF_ERROR(load_->StartServer());
   return WarmUp();
+}
+
+void Session::CheckDatapathMetering() {
+  const absl::StatusOr<BpfRunTimeStats> stats = BpfRunTimeStats::Enable();
+  datapath_metering_ = stats.ok();
+  if (datapath_metering_) {
+    progress_ << "datapath: BPF run-time statistics on while agent scenarios' load runs\n";
+  } else {
+    progress_ << "datapath: not metered, wall-clock figures only (" << stats.status().message()
+              << ")\n";
+  }
 }
 
 absl::Status Session::BuildTestbed() {
@@ -157,7 +186,7 @@ absl::Status Session::Measure(Scenario& scenario) {
   const absl::Status enforcement =
       CheckEnforcement(*client_, *server_, testbed_->tools().netprobe, agent.has_value());
   absl::StatusOr<Measurement> measured =
-      enforcement.ok() ? MeasureUndisturbed(results.label) : enforcement;
+      enforcement.ok() ? MeasureUndisturbed(results.label, agent ? &*agent : nullptr) : enforcement;
   if (agent) {
     const AgentStop stop = agent->Stop();
     results.stops.push_back(stop);
@@ -169,6 +198,7 @@ absl::Status Session::Measure(Scenario& scenario) {
   if (!measured.ok()) return measured.status();
   results.rounds.push_back(measured->figures);
   results.cpu.push_back(measured->cpu);
+  if (measured->datapath) results.datapath.push_back(*measured->datapath);
   progress_ << absl::StrFormat("  %-18s %s   other CPU %3.0f%%", results.label,
                                Describe(measured->figures), 100 * measured->cpu.others());
   if (agent) {
@@ -176,19 +206,27 @@ absl::Status Session::Measure(Scenario& scenario) {
                                  absl::ToDoubleSeconds(agent->startup().to_ready),
                                  absl::ToDoubleSeconds(results.stops.back().took));
   }
-  progress_ << std::endl;
+  progress_ << "\n";
+  if (measured->datapath) {
+    progress_ << absl::StrFormat("  %-18s datapath %s\n", "",
+                                 DescribeDatapath(*measured->datapath));
+  }
+  progress_ << std::flush;
   return absl::OkStatus();
 }
 
-absl::StatusOr<Session::Measurement> Session::MeasureUndisturbed(const std::string& label) {
+absl::StatusOr<Session::Measurement> Session::MeasureUndisturbed(const std::string& label,
+                                                                 const AgentRun* agent) {
+  std::optional<std::string> links_dir;
+  if (agent != nullptr && datapath_metering_) links_dir = agent->links_dir();
   for (int attempt = 1;; ++attempt) {
     NSF_RETURN_IF_ERROR(WaitForQuiet());
     NSF_ASSIGN_OR_RETURN(const CpuCounters before, cpu_meter_->Read());
-    NSF_ASSIGN_OR_RETURN(const LoadFigures figures, load_->Measure());
+    NSF_ASSIGN_OR_RETURN(MeteredLoad load, MeasureMeteredLoad(*load_, links_dir));
     NSF_ASSIGN_OR_RETURN(const CpuCounters after, cpu_meter_->Read());
     const CpuUse use = UseBetween(before, after);
     if (use.others() <= config_.quiet_threshold || attempt >= config_.attempts) {
-      return Measurement{.figures = figures, .cpu = use};
+      return Measurement{.figures = load.figures, .datapath = std::move(load.datapath), .cpu = use};
     }
     progress_ << absl::StrFormat(
                      "  %-18s disturbed (%.0f%% of the CPUs busy outside the pods), measuring "

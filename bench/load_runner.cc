@@ -87,7 +87,8 @@ std::vector<std::string> LoadRunner::CpuArgs(int cpu) {
   return {"--cpu", absl::StrCat(cpu)};
 }
 
-absl::StatusOr<LatencySummary> LoadRunner::RequestResponse(const std::string& command) const {
+absl::StatusOr<LatencySummary> LoadRunner::RequestResponse(const std::string& command,
+                                                           int64_t* made) const {
   NSF_ASSIGN_OR_RETURN(KeyValues values, RunClient(command, CpuArgs(settings_.rr_cpu), kEchoPort));
   LatencySummary summary;
   NSF_ASSIGN_OR_RETURN(const double count, Number(values, "requests"));
@@ -95,11 +96,12 @@ absl::StatusOr<LatencySummary> LoadRunner::RequestResponse(const std::string& co
   NSF_ASSIGN_OR_RETURN(summary.p50_us, Number(values, "p50_us"));
   NSF_ASSIGN_OR_RETURN(summary.p99_us, Number(values, "p99_us"));
   NSF_ASSIGN_OR_RETURN(summary.mean_us, Number(values, "mean_us"));
+  NSF_ASSIGN_OR_RETURN(const double warmup, Number(values, "warmup_requests"));
+  *made = summary.count + static_cast<int64_t>(warmup);
   return summary;
 }
 
-absl::StatusOr<LoadFigures> LoadRunner::Measure() const {
-  LoadFigures figures;
+absl::Status LoadRunner::ConnectionLoop(LoadFigures* figures) const {
   NSF_ASSIGN_OR_RETURN(KeyValues connections,
                        RunClient("connect-loop",
                                  Concat({"--threads", absl::StrCat(settings_.connect_threads)},
@@ -107,9 +109,33 @@ absl::StatusOr<LoadFigures> LoadRunner::Measure() const {
                                  kClosePort));
   NSF_ASSIGN_OR_RETURN(const double count, Number(connections, "connections"));
   NSF_ASSIGN_OR_RETURN(const double seconds, Number(connections, "seconds"));
-  figures.connections_per_second = count / seconds;
-  NSF_ASSIGN_OR_RETURN(figures.tcp_rr, RequestResponse("tcp-rr"));
-  NSF_ASSIGN_OR_RETURN(figures.udp_rr, RequestResponse("udp-rr"));
+  NSF_ASSIGN_OR_RETURN(const double warmup, Number(connections, "warmup_connections"));
+  figures->connections_per_second = count / seconds;
+  figures->connections_made = static_cast<int64_t>(count + warmup);
+  return absl::OkStatus();
+}
+
+absl::Status LoadRunner::Run(Workload workload, LoadFigures* figures) const {
+  switch (workload) {
+    case Workload::kConnectionLoop:
+      return ConnectionLoop(figures);
+    case Workload::kTcpRequestResponse: {
+      NSF_ASSIGN_OR_RETURN(figures->tcp_rr,
+                           RequestResponse("tcp-rr", &figures->tcp_round_trips_made));
+      return absl::OkStatus();
+    }
+    case Workload::kUdpRequestResponse: {
+      NSF_ASSIGN_OR_RETURN(figures->udp_rr,
+                           RequestResponse("udp-rr", &figures->udp_round_trips_made));
+      return absl::OkStatus();
+    }
+  }
+  return absl::InvalidArgumentError("unknown workload");
+}
+
+absl::StatusOr<LoadFigures> LoadRunner::Measure() const {
+  LoadFigures figures;
+  for (Workload workload : kWorkloads) NSF_RETURN_IF_ERROR(Run(workload, &figures));
   return figures;
 }
 

@@ -12,8 +12,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "load/latency_summary.h"
+#include "load_figures.h"
 #include "support/testbed/background_process.h"
 #include "support/testbed/pod.h"
+#include "workload.h"
 
 namespace nsfence::bench {
 
@@ -31,12 +33,6 @@ struct LoadSettings {
   int rr_cpu = 0;
 };
 
-struct LoadFigures {
-  double connections_per_second = 0;
-  LatencySummary tcp_rr;
-  LatencySummary udp_rr;
-};
-
 class LoadRunner {
  public:
   LoadRunner(const testbed::Pod& client, const testbed::Pod& server, std::string load_binary,
@@ -45,6 +41,8 @@ class LoadRunner {
   absl::Status StartServer();
   // Connection rate, then TCP and UDP request/response, one after the other.
   absl::StatusOr<LoadFigures> Measure() const;
+  // One workload's client run; fills in that workload's part of `*figures`.
+  absl::Status Run(Workload workload, LoadFigures* figures) const;
 
  private:
   using KeyValues = std::map<std::string, std::string>;
@@ -53,7 +51,9 @@ class LoadRunner {
                                       std::vector<std::string> extra_args, uint16_t port) const;
   // "--cpu N" when `cpu` is not -1.
   static std::vector<std::string> CpuArgs(int cpu);
-  absl::StatusOr<LatencySummary> RequestResponse(const std::string& command) const;
+  absl::Status ConnectionLoop(LoadFigures* figures) const;
+  // The measured round trips; `*made`: also those of the warm-up.
+  absl::StatusOr<LatencySummary> RequestResponse(const std::string& command, int64_t* made) const;
 
   const testbed::Pod& client_;
   const testbed::Pod& server_;

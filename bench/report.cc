@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "datapath_report.h"
 #include "round_stats.h"
 
 namespace nsfence::bench {
@@ -158,6 +159,7 @@ void PrintVerdict(const std::vector<ScenarioResults>& scenarios, std::ostream& o
       all_met = all_met && within;
     }
   }
+  PrintDatapathVerdict(scenarios, out);
   int measurements = 0;
   const int disturbed = Disturbed(scenarios, &measurements);
   if (disturbed > 0) {
@@ -174,6 +176,7 @@ void PrintVerdict(const std::vector<ScenarioResults>& scenarios, std::ostream& o
 void PrintReport(const std::vector<ScenarioResults>& scenarios, std::ostream& out) {
   if (scenarios.empty()) return;
   PrintFigures(scenarios, out);
+  PrintDatapath(scenarios, out);
   PrintAgentTimes(scenarios, out);
   PrintVerdict(scenarios, out);
 }

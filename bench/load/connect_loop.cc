@@ -79,20 +79,22 @@ int RunConnectLoop(const SocketAddress& server, int threads, const RunPhases& ph
     for (std::thread& worker : workers) worker.join();
   }
   LoopCount total;
+  int64_t warmup_connections = 0;
   for (const LoopCount& c : measured) {
     total.connections += c.connections;
     if (total.errors == 0 && c.errors > 0) total.first_error = c.first_error;
     total.errors += c.errors;
   }
   for (const LoopCount& c : warmup) {
+    warmup_connections += c.connections;
     if (total.errors == 0 && c.errors > 0) total.first_error = c.first_error;
     total.errors += c.errors;
   }
   // The last connection of each thread may end after `end`.
   const double seconds = SecondsBetween(start, std::max(end, Clock::now()));
-  std::printf("connections=%lld seconds=%.3f errors=%lld",
+  std::printf("connections=%lld seconds=%.3f warmup_connections=%lld errors=%lld",
               static_cast<long long>(total.connections), seconds,
-              static_cast<long long>(total.errors));
+              static_cast<long long>(warmup_connections), static_cast<long long>(total.errors));
   if (total.errors > 0) {
     const char* name = strerrorname_np(total.first_error);
     std::printf(" first_error=%s", name != nullptr ? name : "?");

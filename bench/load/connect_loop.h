@@ -9,8 +9,10 @@
 
 namespace nsfence::bench {
 
-// Prints "connections=N seconds=S errors=E [first_error=NAME]"; exit code 0
-// when there were no errors.
+// Prints "connections=N seconds=S warmup_connections=W errors=E
+// [first_error=NAME]"; exit code 0 when there were no errors. The warm-up
+// count lets the caller relate per-connection kernel counters, which also
+// tick during the warm-up, to connections.
 int RunConnectLoop(const SocketAddress& server, int threads, const RunPhases& phases);
 
 }  // namespace nsfence::bench

@@ -24,9 +24,10 @@ constexpr timeval kReplyTimeout = {.tv_sec = 1, .tv_usec = 0};
 // One request; 0 or the errno of what failed.
 using Exchange = std::function<int()>;
 
-int Report(std::vector<int64_t>& samples, int64_t errors, int first_error) {
-  std::printf("%s errors=%lld", ToKeyValues(Summarize(samples)).c_str(),
-              static_cast<long long>(errors));
+int Report(std::vector<int64_t>& samples, int64_t warmup_requests, int64_t errors,
+           int first_error) {
+  std::printf("%s warmup_requests=%lld errors=%lld", ToKeyValues(Summarize(samples)).c_str(),
+              static_cast<long long>(warmup_requests), static_cast<long long>(errors));
   if (errors > 0) {
     const char* name = strerrorname_np(first_error);
     std::printf(" first_error=%s", name != nullptr ? name : "?");
@@ -37,7 +38,9 @@ int Report(std::vector<int64_t>& samples, int64_t errors, int first_error) {
 
 int Measure(const Exchange& exchange, const RunPhases& phases) {
   int64_t errors = 0;
+  int64_t warmup_requests = 0;
   int first_error = 0;
+  // Without `samples`: the warm-up, only counted.
   const auto run_until = [&](Clock::time_point until, std::vector<int64_t>* samples) {
     for (Clock::time_point now = Clock::now(); now < until;) {
       const int error = exchange();
@@ -47,6 +50,8 @@ int Measure(const Exchange& exchange, const RunPhases& phases) {
       } else if (samples != nullptr) {
         samples->push_back(
             std::chrono::duration_cast<std::chrono::nanoseconds>(done - now).count());
+      } else {
+        ++warmup_requests;
       }
       now = done;
     }
@@ -58,7 +63,7 @@ int Measure(const Exchange& exchange, const RunPhases& phases) {
   std::vector<int64_t> samples;
   samples.reserve(1 << 20);
   run_until(warm_until + std::chrono::duration_cast<Clock::duration>(phases.measured), &samples);
-  return Report(samples, errors, first_error);
+  return Report(samples, warmup_requests, errors, first_error);
 }
 
 void SetTimeouts(int fd) {
@@ -70,7 +75,7 @@ int FailSetup(const char* what) {
   const int error = errno;
   std::vector<int64_t> none;
   std::fprintf(stderr, "nsfence-bench-load: %s: %s\n", what, std::strerror(error));
-  return Report(none, 1, error);
+  return Report(none, 0, 1, error);
 }
 
 }  // namespace

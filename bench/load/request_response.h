@@ -9,8 +9,9 @@
 
 namespace nsfence::bench {
 
-// Both print "requests=N p50_us=.. p99_us=.. mean_us=.. errors=E
-// [first_error=NAME]"; exit code 0 when there were no errors.
+// Both print "requests=N p50_us=.. p99_us=.. mean_us=.. warmup_requests=W
+// errors=E [first_error=NAME]" (requests and percentiles: the measured part
+// only); exit code 0 when there were no errors.
 int RunTcpRequestResponse(const SocketAddress& server, const RunPhases& phases);
 int RunUdpRequestResponse(const SocketAddress& server, const RunPhases& phases);
 

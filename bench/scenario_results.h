@@ -1,0 +1,33 @@
+// Everything measured for one scenario (no agent, or an agent of one size)
+// over the rounds of a benchmark.
+#ifndef NSFENCE_BENCH_SCENARIO_RESULTS_H_
+#define NSFENCE_BENCH_SCENARIO_RESULTS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent_run.h"
+#include "cpu_meter.h"
+#include "datapath_figures.h"
+#include "load_figures.h"
+
+namespace nsfence::bench {
+
+struct ScenarioResults {
+  std::string label;
+  // Namespaces in the agent's inventory; nullopt: no agent.
+  std::optional<int> namespaces;
+  std::vector<LoadFigures> rounds;
+  // CPU use during each round's measurement.
+  std::vector<CpuUse> cpu;
+  // What the agent's programs cost in each round; empty without an agent
+  // or without BPF run-time statistics.
+  std::vector<DatapathFigures> datapath;
+  std::vector<AgentStartup> startups;
+  std::vector<AgentStop> stops;
+};
+
+}  // namespace nsfence::bench
+
+#endif  // NSFENCE_BENCH_SCENARIO_RESULTS_H_
