@@ -5,8 +5,9 @@
  * Egress is decided where a socket names its peer (connect for TCP and
  * connected UDP, sendmsg for unconnected UDP), so a blocked application gets
  * EPERM at once. Ingress is decided at the receiving pod (cgroup_skb ingress)
- * for new TCP connections (SYN) and for UDP datagrams that are not replies, so
- * traffic from outside the node is covered too.
+ * for new TCP connections (SYN) and for UDP datagrams that start a flow, so
+ * traffic from outside the node is covered too. Connections and UDP flows in
+ * progress pass on a cheap check.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -64,25 +65,30 @@ static __always_inline int egress(struct bpf_sock_addr *ctx, bool v6, bool datag
 	struct local_endpoint ep = {};
 	struct flow f = {};
 	struct verdict v;
-	__u64 cookie;
+	__u64 cookie = 0;
+	bool udp;
 
 	if (!sock_addr_flow(ctx, v6, &f) || is_loopback(&f))
 		return SOCK_ALLOW;
+	udp = datagram && f.protocol == IPPROTO_UDP;
+	if (udp) {
+		cookie = bpf_get_socket_cookie(ctx);
+		if (udp_flow_in_progress(&f, cookie))
+			return SOCK_ALLOW;
+	}
 	if (!find_endpoint(NULL, &ep))
 		return SOCK_ALLOW;
 	v = decide(&f, ep.identity);
 	if (!v.judged)
 		return SOCK_ALLOW;
-	cookie = bpf_get_socket_cookie(ctx);
-	if (datagram && f.protocol == IPPROTO_UDP) {
-		if (v.kind != VERDICT_ALLOW && udp_exchanged_recently(&f, cookie))
-			return SOCK_ALLOW; /* answering a datagram ingress admitted */
-		if (v.kind != VERDICT_BLOCK)
-			note_udp_exchange(&f, cookie);
-	}
-	if (v.kind != VERDICT_ALLOW)
-		/* Datagram repeats fold; every refused connect() is its own attempt. */
-		report(&f, &v, &ep, cookie, datagram, true);
+	if (udp && v.kind != VERDICT_BLOCK)
+		note_udp_exchange(&f, cookie);
+	if (v.kind == VERDICT_ALLOW)
+		return SOCK_ALLOW;
+	if (!udp)
+		cookie = bpf_get_socket_cookie(ctx);
+	/* Datagram repeats fold; every refused connect() is its own attempt. */
+	report(&f, &v, &ep, cookie, datagram, true);
 	return v.kind == VERDICT_BLOCK ? SOCK_DENY : SOCK_ALLOW;
 }
 
@@ -136,10 +142,19 @@ static __always_inline bool from_connected_peer(struct __sk_buff *skb, const str
 	return dst6[0] == peer[0] && dst6[1] == peer[1] && dst6[2] == peer[2] && dst6[3] == peer[3];
 }
 
-static __always_inline bool is_udp_reply(struct __sk_buff *skb, const struct flow *f,
-					 __u64 cookie)
+/*
+ * A TCP packet for a socket past LISTEN belongs to a connection admitted at
+ * its SYN (ingress) or its connect() (egress): passed without parsing, so
+ * established traffic costs a socket check.
+ */
+static __always_inline bool for_admitted_tcp_connection(struct __sk_buff *skb)
 {
-	return from_connected_peer(skb, f) || udp_exchanged_recently(f, cookie);
+	struct bpf_sock *sk = skb->sk;
+
+	if (!sk)
+		return false;
+	sk = bpf_sk_fullsock(sk);
+	return sk && sk->protocol == IPPROTO_TCP && sk->state != BPF_TCP_LISTEN;
 }
 
 SEC("cgroup_skb/ingress")
@@ -149,17 +164,26 @@ int nsf_ingress(struct __sk_buff *skb)
 	struct parsed_packet p = {};
 	enum parse_result parsed;
 	struct verdict v;
-	__u64 cookie;
+	__u64 cookie = 0;
+	bool udp;
 
+	if (for_admitted_tcp_connection(skb))
+		return SKB_PASS;
 	parsed = parse_ingress(skb, &p);
 	if (parsed == PARSE_OTHER_PROTOCOL)
 		return SKB_PASS;
-	/* Established TCP was admitted at its SYN (ingress) or its connect (egress). */
+	/* At a listener only a SYN opens a connection; the handshake's ACK follows it. */
 	if (parsed == PARSE_OK && p.flow.protocol == IPPROTO_TCP &&
 	    (p.tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) != TCP_FLAG_SYN)
 		return SKB_PASS;
 	if (parsed == PARSE_OK && is_loopback(&p.flow))
 		return SKB_PASS;
+	udp = parsed == PARSE_OK && p.flow.protocol == IPPROTO_UDP;
+	if (udp) {
+		cookie = bpf_get_socket_cookie(skb);
+		if (from_connected_peer(skb, &p.flow) || udp_flow_in_progress(&p.flow, cookie))
+			return SKB_PASS;
+	}
 	if (!find_endpoint(skb, &ep))
 		return SKB_PASS;
 	if (parsed == PARSE_FAILED) {
@@ -174,15 +198,12 @@ int nsf_ingress(struct __sk_buff *skb)
 	v = decide(&p.flow, ep.identity);
 	if (!v.judged)
 		return SKB_PASS;
-	cookie = bpf_get_socket_cookie(skb);
-	if (p.flow.protocol == IPPROTO_UDP) {
-		if (v.kind != VERDICT_ALLOW && is_udp_reply(skb, &p.flow, cookie))
-			return SKB_PASS;
-		if (v.kind != VERDICT_BLOCK)
-			note_udp_exchange(&p.flow, cookie); /* so the pod may answer */
-	}
+	if (udp && v.kind != VERDICT_BLOCK)
+		note_udp_exchange(&p.flow, cookie); /* so the pod may answer */
 	if (v.kind == VERDICT_ALLOW)
 		return SKB_PASS;
+	if (!udp)
+		cookie = bpf_get_socket_cookie(skb);
 	report(&p.flow, &v, &ep, cookie, true, false);
 	return v.kind == VERDICT_BLOCK ? SKB_DROP : SKB_PASS;
 }
