@@ -10,7 +10,7 @@ if [[ ! -f $build/compile_commands.json ]]; then
 fi
 tidy=$(command -v clang-tidy-14 || command -v clang-tidy)
 runner=$(command -v run-clang-tidy-14 || command -v run-clang-tidy || true)
-mapfile -t files < <(git ls-files 'userspace/*.cc')
+mapfile -t files < <(find userspace -name '*.cc' | sort)
 echo "clang-tidy: checking ${#files[@]} files"
 if [[ -n $runner ]]; then
   "$runner" -quiet -clang-tidy-binary "$tidy" -p "$build" -j "$(nproc)" "${files[@]}"
