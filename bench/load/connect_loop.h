@@ -4,10 +4,12 @@
 #ifndef NSFENCE_BENCH_LOAD_CONNECT_LOOP_H_
 #define NSFENCE_BENCH_LOAD_CONNECT_LOOP_H_
 
-#include "load/socket_address.h"
+#include "support/socket_address.h"
 #include "load/timing.h"
 
 namespace nsfence::bench {
+
+using ::nsfence::testing::SocketAddress;
 
 // Prints "connections=N seconds=S warmup_connections=W errors=E
 // [first_error=NAME]"; exit code 0 when there were no errors. The warm-up

@@ -23,7 +23,7 @@
 #include "load/connect_loop.h"
 #include "load/request_response.h"
 #include "load/server.h"
-#include "load/socket_address.h"
+#include "support/socket_address.h"
 #include "load/timing.h"
 
 namespace nsfence::bench {
@@ -103,7 +103,7 @@ RunPhases PhasesOf(const Arguments& args) {
 
 SocketAddress ServerOf(const Arguments& args) {
   std::optional<SocketAddress> server =
-      ParseSocketAddress(args.positional[0], ParsePort(args.positional[1]));
+      testing::ParseSocketAddress(args.positional[0], ParsePort(args.positional[1]));
   if (!server) Usage("not an IPv4 or IPv6 address: " + args.positional[0]);
   return *server;
 }

@@ -4,10 +4,12 @@
 #ifndef NSFENCE_BENCH_LOAD_REQUEST_RESPONSE_H_
 #define NSFENCE_BENCH_LOAD_REQUEST_RESPONSE_H_
 
-#include "load/socket_address.h"
+#include "support/socket_address.h"
 #include "load/timing.h"
 
 namespace nsfence::bench {
+
+using ::nsfence::testing::SocketAddress;
 
 // Both print "requests=N p50_us=.. p99_us=.. mean_us=.. warmup_requests=W
 // errors=E [first_error=NAME]" (requests and percentiles: the measured part

@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "load/socket_address.h"
+#include "support/socket_address.h"
 
 namespace nsfence::bench {
 namespace {
@@ -27,7 +27,7 @@ int BoundSocket(int type, uint16_t port) {
   const int off = 0, on = 1;
   setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  const SocketAddress any = AnyAddressV6(port);
+  const testing::SocketAddress any = testing::AnyAddressV6(port);
   if (bind(fd, any.get(), any.length) != 0) {
     close(fd);
     return -1;
@@ -86,7 +86,7 @@ void EchoStream(int fd) {
 void EchoDatagrams(int fd) {
   char buffer[2048];
   for (;;) {
-    SocketAddress from;
+    testing::SocketAddress from;
     from.length = sizeof(from.storage);
     const ssize_t n = recvfrom(fd, buffer, sizeof(buffer), 0, from.get(), &from.length);
     if (n < 0) return;

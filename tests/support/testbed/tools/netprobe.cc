@@ -23,10 +23,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "support/socket_address.h"
 
 namespace {
 
@@ -112,32 +115,13 @@ int ParseNumber(const std::string& text, int min, int max, const char* what) {
   return static_cast<int>(value);
 }
 
-struct SocketAddress {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  int family() const { return storage.ss_family; }
-  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
-};
+using ::nsfence::testing::SocketAddress;
 
 // "10.0.0.1", "fd00::1" or "[fd00::1]".
-SocketAddress ParseAddress(std::string host, int port) {
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  SocketAddress address;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&address.storage);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&address.storage);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    address.length = sizeof(*v4);
-  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    address.length = sizeof(*v6);
-  } else {
-    Usage("not an IPv4 or IPv6 address: " + host);
-  }
-  return address;
+SocketAddress ParseAddress(const std::string& host, int port) {
+  std::optional<SocketAddress> address = ::nsfence::testing::ParseSocketAddress(host, port);
+  if (!address) Usage("not an IPv4 or IPv6 address: " + host);
+  return *address;
 }
 
 int PortArgument(const std::string& text) { return ParseNumber(text, 1, 65535, "port"); }

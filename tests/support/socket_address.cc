@@ -1,11 +1,12 @@
-#include "load/socket_address.h"
+#include "support/socket_address.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-namespace nsfence::bench {
+namespace nsfence::testing {
 
-std::optional<SocketAddress> ParseSocketAddress(const std::string& host, uint16_t port) {
+std::optional<SocketAddress> ParseSocketAddress(std::string host, uint16_t port) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   SocketAddress address;
   auto* v4 = reinterpret_cast<sockaddr_in*>(&address.storage);
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&address.storage);
@@ -34,4 +35,4 @@ SocketAddress AnyAddressV6(uint16_t port) {
   return address;
 }
 
-}  // namespace nsfence::bench
+}  // namespace nsfence::testing

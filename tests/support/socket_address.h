@@ -1,6 +1,7 @@
-// An IPv4 or IPv6 socket address from the command line of the load tool.
-#ifndef NSFENCE_BENCH_LOAD_SOCKET_ADDRESS_H_
-#define NSFENCE_BENCH_LOAD_SOCKET_ADDRESS_H_
+// IPv4 and IPv6 socket addresses from command lines, for the tools that run
+// inside test and benchmark pods.
+#ifndef NSFENCE_TESTS_SUPPORT_SOCKET_ADDRESS_H_
+#define NSFENCE_TESTS_SUPPORT_SOCKET_ADDRESS_H_
 
 #include <sys/socket.h>
 
@@ -8,7 +9,7 @@
 #include <optional>
 #include <string>
 
-namespace nsfence::bench {
+namespace nsfence::testing {
 
 struct SocketAddress {
   sockaddr_storage storage{};
@@ -19,12 +20,12 @@ struct SocketAddress {
   sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
 };
 
-// "10.0.0.1" or "fd00::1" with a port; nullopt for anything else.
-std::optional<SocketAddress> ParseSocketAddress(const std::string& host, uint16_t port);
+// "10.0.0.1", "fd00::1" or "[fd00::1]" with a port; nullopt for anything else.
+std::optional<SocketAddress> ParseSocketAddress(std::string host, uint16_t port);
 
 // [::]:port, which also takes IPv4 when the socket is not IPV6_V6ONLY.
 SocketAddress AnyAddressV6(uint16_t port);
 
-}  // namespace nsfence::bench
+}  // namespace nsfence::testing
 
-#endif  // NSFENCE_BENCH_LOAD_SOCKET_ADDRESS_H_
+#endif  // NSFENCE_TESTS_SUPPORT_SOCKET_ADDRESS_H_
