@@ -20,7 +20,7 @@ TEST(PortPrefixesTest, SinglePort) {
   EXPECT_THAT(PortPrefixes(443, 443), ::testing::ElementsAre(std::pair<uint16_t, int>{443, 16}));
 }
 
-TEST(PortPrefixesTest, IssueExampleRange) {
+TEST(PortPrefixesTest, PolicyExampleRange) {
   // 8000-8100 (the policy example): covered exactly, in a few prefixes.
   const auto prefixes = PortPrefixes(8000, 8100);
   std::set<int> covered;
