@@ -169,10 +169,8 @@ absl::Status Agent::Start() {
 absl::Status Agent::EnforceNow() {
   NSF_ASSIGN_OR_RETURN(loader::EnforceReport report,
                        enforcer_->Enforce(policies_.policies(), inventory_));
-  const std::string mount = cgroup_mount_;
-  directory_ = std::make_unique<InventoryDirectory>(
-      inventory_, [mount](const std::string& path) { return cgroup::Id(cgroup::Resolve(mount, path)); },
-      std::move(report.policy_names), &enforcer_->registry());
+  directory_ = std::make_unique<InventoryDirectory>(inventory_, report.cgroup_ids,
+                                                    std::move(report.policy_names), &enforcer_->registry());
   ++generation_;
   unresolved_cgroups_ = std::move(report.unresolved_cgroups);
   for (const std::string& w : report.warnings) log::Warn(w);

@@ -5,15 +5,14 @@
 namespace nsfence::agent {
 
 InventoryDirectory::InventoryDirectory(const inventory::Inventory& inventory,
-                                       const loader::CgroupResolver& cgroups,
+                                       const absl::flat_hash_map<std::string, uint64_t>& cgroup_ids,
                                        absl::flat_hash_map<uint32_t, std::string> policy_names,
                                        const loader::Registry* registry)
     : policy_names_(std::move(policy_names)), registry_(registry) {
   for (const inventory::Pod& pod : inventory.pods) {
     const events::PodRef ref{.namespace_name = pod.namespace_name, .name = pod.name, .ips = pod.ips};
     for (const IpAddress& ip : pod.ips) by_ip_.emplace(ip, ref);
-    if (pod.cgroup.empty()) continue;
-    if (absl::StatusOr<uint64_t> id = cgroups(pod.cgroup); id.ok()) by_cgroup_.emplace(*id, ref);
+    if (const auto it = cgroup_ids.find(pod.cgroup); it != cgroup_ids.end()) by_cgroup_.emplace(it->second, ref);
   }
 }
 

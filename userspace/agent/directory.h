@@ -9,15 +9,16 @@
 #include "absl/container/flat_hash_map.h"
 #include "events/directory.h"
 #include "inventory/model.h"
-#include "loader/materialize.h"
 #include "loader/registry.h"
 
 namespace nsfence::agent {
 
 class InventoryDirectory final : public events::Directory {
  public:
-  // `registry` must outlive this directory.
-  InventoryDirectory(const inventory::Inventory& inventory, const loader::CgroupResolver& cgroups,
+  // `cgroup_ids`: of the pods enforced on this node, by their inventory
+  // cgroup path. `registry` must outlive this directory.
+  InventoryDirectory(const inventory::Inventory& inventory,
+                     const absl::flat_hash_map<std::string, uint64_t>& cgroup_ids,
                      absl::flat_hash_map<uint32_t, std::string> policy_names,
                      const loader::Registry* registry);
 

@@ -30,6 +30,7 @@ absl::StatusOr<EnforceReport> Enforcer::ApplyOnce(const std::vector<policy::Poli
   report.rulesets = compiled.rulesets.size();
   report.warnings = std::move(m.warnings);
   report.unresolved_cgroups = std::move(m.unresolved_cgroups);
+  report.cgroup_ids = std::move(m.cgroup_ids);
   report.policy_names = std::move(m.policy_names);
   return report;
 }

@@ -25,6 +25,7 @@ struct EnforceReport {
   size_t rulesets = 0;
   std::vector<std::string> warnings;
   std::vector<std::string> unresolved_cgroups;  // pods not enforced yet
+  absl::flat_hash_map<std::string, uint64_t> cgroup_ids;  // of pods enforced
   absl::flat_hash_map<uint32_t, std::string> policy_names;  // ids in force
 };
 

@@ -78,6 +78,7 @@ class Builder {
       nsfence_endpoint ep{};
       ep.identity = identity;
       out_.state.endpoints[*id] = Bytes(ep);
+      out_.cgroup_ids[pod.cgroup] = *id;
     }
   }
 

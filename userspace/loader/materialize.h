@@ -30,6 +30,8 @@ struct Materialized {
   std::vector<std::string> warnings;
   // Their cgroups, as the inventory names them, to retry later.
   std::vector<std::string> unresolved_cgroups;
+  // The cgroup id of every pod enforced here, by the inventory's cgroup path.
+  absl::flat_hash_map<std::string, uint64_t> cgroup_ids;
 };
 
 // Identity of a namespace: its name and labels, so a relabelled namespace
