@@ -190,7 +190,7 @@ int nsf_ingress(struct __sk_buff *skb)
 		/* A governed pod in enforce mode takes no packet we cannot read. */
 		struct nsfence_identity *cfg = bpf_map_lookup_elem(&nsf_identities, &ep.identity);
 
-		if (!cfg)
+		if (!cfg || (cfg->flags & NSFENCE_IDENTITY_NO_NETWORK))
 			return SKB_PASS;
 		count(NSFENCE_CNT_PACKET_UNPARSED);
 		return cfg->mode == NSFENCE_MODE_ENFORCE ? SKB_DROP : SKB_PASS;

@@ -50,34 +50,47 @@ static __always_inline void lookup_peer(const struct flow *f, struct verdict *v)
 	}
 }
 
-/* Exact port, any port of the protocol, any protocol, then port ranges. */
-static __always_inline bool rule_allows(const struct flow *f, __u32 ruleset,
-					__u32 peer)
+/*
+ * The rule of `ruleset` for this peer in `direction` that matches the flow:
+ * exact port, any port of the protocol, any protocol, then port ranges.
+ * Ingress rules name the pod's own port, the others the peer's.
+ */
+static __always_inline struct nsfence_rule *rule_match(const struct flow *f, __u32 ruleset,
+						       __u32 peer, __u8 direction)
 {
 	struct nsfence_rule_key key = {
 		.prefixlen = NSFENCE_RULE_PREFIX_FULL,
 		.ruleset = ruleset,
 		.peer = peer,
-		.direction = f->direction,
+		.direction = direction,
 		.protocol = f->protocol,
 	};
-	__u16 port = bpf_htons(f->direction == NSFENCE_DIR_EGRESS ? f->peer_port : f->local_port);
+	__u16 port = bpf_htons(direction == NSFENCE_DIR_INGRESS ? f->local_port : f->peer_port);
+	struct nsfence_rule *rule;
 
 	key.port = port;
-	if (bpf_map_lookup_elem(&nsf_rules, &key))
-		return true;
+	rule = bpf_map_lookup_elem(&nsf_rules, &key);
+	if (rule)
+		return rule;
 	key.prefixlen = NSFENCE_RULE_PREFIX_ANY_PORT;
 	key.port = 0;
-	if (bpf_map_lookup_elem(&nsf_rules, &key))
-		return true;
+	rule = bpf_map_lookup_elem(&nsf_rules, &key);
+	if (rule)
+		return rule;
 	key.prefixlen = NSFENCE_RULE_PREFIX_ANY_PROTOCOL;
 	key.protocol = 0;
-	if (bpf_map_lookup_elem(&nsf_rules, &key))
-		return true;
+	rule = bpf_map_lookup_elem(&nsf_rules, &key);
+	if (rule)
+		return rule;
 	key.prefixlen = NSFENCE_RULE_PREFIX_FULL;
 	key.protocol = f->protocol;
 	key.port = port;
-	return bpf_map_lookup_elem(&nsf_rule_ranges, &key) != NULL;
+	return bpf_map_lookup_elem(&nsf_rule_ranges, &key);
+}
+
+static __always_inline bool rule_allows(const struct flow *f, __u32 ruleset, __u32 peer)
+{
+	return rule_match(f, ruleset, peer, f->direction) != NULL;
 }
 
 /*
@@ -90,7 +103,7 @@ static __always_inline struct verdict decide(const struct flow *f, __u32 identit
 	struct nsfence_identity *cfg;
 
 	cfg = bpf_map_lookup_elem(&nsf_identities, &identity);
-	if (!cfg)
+	if (!cfg || (cfg->flags & NSFENCE_IDENTITY_NO_NETWORK))
 		return v;
 	lookup_peer(f, &v);
 	if (v.peer_identity == identity)

@@ -17,6 +17,7 @@
 #include "loader/bpffs.h"
 #include "loader/libbpf_log.h"
 #include "network.skel.h"
+#include "tls.skel.h"
 
 namespace nsfence::loader {
 namespace {
@@ -71,7 +72,11 @@ absl::Status NetworkDatapath::Open() {
   skel_ = network_bpf__open_opts(&opts);
   if (skel_ == nullptr) return ErrnoStatus(errno, "opening the network BPF object");
 
+  tls_skel_ = tls_bpf__open_opts(&opts);
+  if (tls_skel_ == nullptr) return ErrnoStatus(errno, "opening the TLS BPF object");
+
   skel_->rodata->cgroup_root_level = static_cast<__u32>(options_.cgroup_root_level);
+  tls_skel_->rodata->cgroup_root_level = static_cast<__u32>(options_.cgroup_root_level);
   skel_->rodata->report_fold_window_ns = absl::ToInt64Nanoseconds(options_.report_fold_window);
   skel_->rodata->udp_reply_window_ns = absl::ToInt64Nanoseconds(options_.udp_reply_window);
 
@@ -91,11 +96,17 @@ absl::Status NetworkDatapath::Open() {
     return absl::InvalidArgumentError(
         absl::StrCat("ring buffer size ", options_.ringbuf_bytes, " is not a power of two of at least a page"));
   }
+  // Both objects share one pinned ring buffer: same definition, same size.
+  bpf_map__set_max_entries(tls_skel_->maps.nsf_events, bpf_map__max_entries(skel_->maps.nsf_events));
 
+  const std::string hint = absl::StrCat(
+      " (verifier or map errors above; if pinned maps under ", maps_dir,
+      " come from an incompatible nsfence version, stop that agent cleanly or remove them)");
   if (const int err = network_bpf__load(skel_); err != 0) {
-    return ErrnoStatus(-err, absl::StrCat(
-        "loading the network BPF programs (verifier or map errors above; if pinned maps under ",
-        maps_dir, " come from an incompatible nsfence version, stop that agent cleanly or remove them)"));
+    return ErrnoStatus(-err, absl::StrCat("loading the network BPF programs", hint));
+  }
+  if (const int err = tls_bpf__load(tls_skel_); err != 0) {
+    return ErrnoStatus(-err, absl::StrCat("loading the TLS BPF programs", hint));
   }
   return absl::OkStatus();
 }
@@ -108,6 +119,7 @@ absl::Status NetworkDatapath::BindMaps() {
   NSF_ASSIGN_OR_RETURN(rules_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_rules)));
   NSF_ASSIGN_OR_RETURN(rule_ranges_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_rule_ranges)));
   NSF_ASSIGN_OR_RETURN(registry_, BpfMapIo::FromFd(bpf_map__fd(skel_->maps.nsf_registry)));
+  NSF_ASSIGN_OR_RETURN(tls_blocked_, BpfMapIo::FromFd(bpf_map__fd(tls_skel_->maps.nsf_tls_blocked)));
   maps_ = SegmentationMaps{.endpoints = &*endpoints_,
                            .pod_addrs = &*pod_addrs_,
                            .peers = &*peers_,
@@ -119,7 +131,22 @@ absl::Status NetworkDatapath::BindMaps() {
 
 NetworkDatapath::~NetworkDatapath() {
   for (bpf_link* link : links_) bpf_link__destroy(link);  // closes our fd; pins stay
+  tls_bpf__destroy(tls_skel_);
   network_bpf__destroy(skel_);
+}
+
+std::vector<bpf_object*> NetworkDatapath::Objects() const { return {skel_->obj, tls_skel_->obj}; }
+
+absl::Status NetworkDatapath::BumpTlsGeneration() {
+  const int fd = bpf_map__fd(tls_skel_->maps.nsf_tls_generation);
+  const uint32_t key = 0;
+  uint32_t generation = 0;
+  if (bpf_map_lookup_elem(fd, &key, &generation) != 0) return ErrnoStatus(errno, "reading the TLS generation");
+  ++generation;
+  if (bpf_map_update_elem(fd, &key, &generation, BPF_ANY) != 0) {
+    return ErrnoStatus(errno, "writing the TLS generation");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status NetworkDatapath::Attach() {
@@ -129,7 +156,7 @@ absl::Status NetworkDatapath::Attach() {
   absl::Status status = cgroup_id.status();
 
   bpf_program* prog = nullptr;
-  bpf_object__for_each_program(prog, skel_->obj) {
+  for (bpf_object* obj : Objects()) bpf_object__for_each_program(prog, obj) {
     if (!status.ok()) break;
     const std::string pin = absl::StrCat(LinksDir(), "/", bpf_program__name(prog));
     bpf_link* link = nullptr;
@@ -169,7 +196,7 @@ absl::Status NetworkDatapath::DetachAndUnpin() {
     if (bpf_link__detach(link) != 0 && status.ok()) status = ErrnoStatus(errno, "detaching a link");
   }
   bpf_map* map = nullptr;
-  bpf_object__for_each_map(map, skel_->obj) {
+  for (bpf_object* obj : Objects()) bpf_object__for_each_map(map, obj) {
     if (bpf_map__is_pinned(map)) bpf_map__unpin(map, nullptr);
   }
   rmdir(LinksDir().c_str());
@@ -186,8 +213,11 @@ absl::Status NetworkDatapath::DetachAndUnpin() {
 int NetworkDatapath::events_fd() const { return bpf_map__fd(skel_->maps.nsf_events); }
 
 int NetworkDatapath::program_fd(const std::string& name) const {
-  const bpf_program* prog = bpf_object__find_program_by_name(skel_->obj, name.c_str());
-  return prog == nullptr ? -1 : bpf_program__fd(prog);
+  for (bpf_object* obj : Objects()) {
+    const bpf_program* prog = bpf_object__find_program_by_name(obj, name.c_str());
+    if (prog != nullptr) return bpf_program__fd(prog);
+  }
+  return -1;
 }
 
 uint32_t NetworkDatapath::ringbuf_bytes() const { return bpf_map__max_entries(skel_->maps.nsf_events); }
@@ -208,7 +238,7 @@ absl::StatusOr<KernelCounters> NetworkDatapath::ReadCounters() const {
 std::vector<std::pair<std::string, uint32_t>> NetworkDatapath::ProgramSizes() const {
   std::vector<std::pair<std::string, uint32_t>> out;
   bpf_program* prog = nullptr;
-  bpf_object__for_each_program(prog, skel_->obj) {
+  for (bpf_object* obj : Objects()) bpf_object__for_each_program(prog, obj) {
     bpf_prog_info info{};
     __u32 len = sizeof(info);
     if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0) {

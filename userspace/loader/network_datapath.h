@@ -1,5 +1,6 @@
-// The segmentation programs in the kernel: loaded from the network skeleton,
-// maps pinned under <bpffs>/maps, cgroup links pinned under <bpffs>/links.
+// nsfence's programs in the kernel: the segmentation programs (network
+// skeleton) and the TLS floor programs (tls skeleton), sharing maps pinned
+// under <bpffs>/maps, with cgroup links pinned under <bpffs>/links.
 //
 // A restarted agent reuses the pinned maps (their contents keep enforcing)
 // and swaps its programs into the pinned links with one atomic
@@ -21,7 +22,9 @@
 #include "nsfence/abi.h"
 
 struct network_bpf;
+struct tls_bpf;
 struct bpf_link;
+struct bpf_object;
 
 namespace nsfence::loader {
 
@@ -59,6 +62,12 @@ class NetworkDatapath {
 
   const SegmentationMaps& maps() const { return maps_; }
   MapIo* registry() { return &*registry_; }
+  // Connections the TLS programs blocked, for the agent to end:
+  // __u64 socket cookie -> nsfence_tls_blocked.
+  MapIo* tls_blocked() { return &*tls_blocked_; }
+  // Makes sockets that had no TLS floor look up their pod's policy again;
+  // called after every policy change.
+  absl::Status BumpTlsGeneration();
   int events_fd() const;
   // fd of the program named `name` (e.g. "nsf_ingress"), or -1.
   int program_fd(const std::string& name) const;
@@ -73,13 +82,15 @@ class NetworkDatapath {
   absl::Status BindMaps();
   std::string MapsDir() const { return options_.bpffs_dir + "/maps"; }
   std::string LinksDir() const { return options_.bpffs_dir + "/links"; }
+  std::vector<bpf_object*> Objects() const;
 
   DatapathOptions options_;
   network_bpf* skel_ = nullptr;
+  tls_bpf* tls_skel_ = nullptr;
   std::vector<bpf_link*> links_;
   bool adopted_maps_ = false;
   int adopted_links_ = 0;
-  std::optional<BpfMapIo> endpoints_, pod_addrs_, peers_, identities_, rules_, rule_ranges_, registry_;
+  std::optional<BpfMapIo> endpoints_, pod_addrs_, peers_, identities_, rules_, rule_ranges_, registry_, tls_blocked_;
   SegmentationMaps maps_;
 };
 

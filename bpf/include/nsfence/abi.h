@@ -12,7 +12,7 @@
 #endif
 
 /* Bumped whenever a layout below changes incompatibly. */
-#define NSFENCE_ABI_VERSION 1
+#define NSFENCE_ABI_VERSION 2
 
 /* Deepest pod cgroup below --cgroup-root that the datapath recognises. */
 #define NSFENCE_MAX_POD_DEPTH 8
@@ -33,6 +33,13 @@ enum nsfence_reserved_id {
 enum nsfence_direction {
 	NSFENCE_DIR_EGRESS = 1,
 	NSFENCE_DIR_INGRESS = 2,
+	/*
+	 * Rule keys only: egress flows (connections the pod opens to this peer
+	 * and port) whose first bytes must be a TLS handshake, from an enforce
+	 * or an audit policy.
+	 */
+	NSFENCE_DIR_REQUIRE_TLS = 3,
+	NSFENCE_DIR_REQUIRE_TLS_AUDIT = 4,
 };
 
 enum nsfence_mode {
@@ -86,12 +93,44 @@ struct nsfence_peer {
 	__u32 kind; /* enum nsfence_peer_kind */
 };
 
+/*
+ * TLS versions as the minor byte of the wire version: 0x0301 (TLS 1.0) is 1,
+ * TLS 1.3 is 4. SSL 2 and 3 count as 0. A floor of 0 means no floor.
+ */
+enum nsfence_tls_version_code {
+	NSFENCE_TLS_NONE = 0,
+	NSFENCE_TLS_1_0 = 1,
+	NSFENCE_TLS_1_1 = 2,
+	NSFENCE_TLS_1_2 = 3,
+	NSFENCE_TLS_1_3 = 4,
+};
+
+/*
+ * Lowest TLS version a namespace's pods may use, per role: egress when the
+ * pod is the TLS client (its ClientHello leaves the pod), ingress when it is
+ * the server. Below an enforce floor a handshake is blocked; below an audit
+ * floor (only set above the enforce floor) it is reported and passes.
+ */
+struct nsfence_tls_floors {
+	__u8 egress_enforce;
+	__u8 egress_audit;
+	__u8 ingress_enforce;
+	__u8 ingress_audit;
+};
+
+/* nsfence_identity.flags */
+#define NSFENCE_IDENTITY_NO_NETWORK 0x1 /* governed for TLS only: network unrestricted */
+
 /* identities: present only for namespaces governed by at least one policy. */
 struct nsfence_identity {
-	__u32 ruleset;  /* rule key prefix holding this namespace's allows */
+	__u32 ruleset;  /* rule key prefix holding this namespace's allows and requireTLS rules */
 	__u32 policy;   /* policy a default deny is attributed to */
-	__u32 mode;     /* enum nsfence_mode */
-	__u32 reserved[5];
+	__u32 mode;     /* enum nsfence_mode, of the network section */
+	__u32 flags;    /* NSFENCE_IDENTITY_* */
+	struct nsfence_tls_floors tls;
+	__u32 tls_policy;       /* policy named by events below an enforce floor */
+	__u32 tls_audit_policy; /* policy named by events below an audit floor */
+	__u32 reserved;
 };
 
 /*
@@ -147,11 +186,17 @@ enum nsfence_counter {
 	NSFENCE_CNT_INGRESS_BLOCKED,
 	NSFENCE_CNT_INGRESS_AUDITED,
 	NSFENCE_CNT_PACKET_UNPARSED, /* ingress packet whose headers we could not read */
+	NSFENCE_CNT_TLS_HELLOS,      /* ClientHello and ServerHello messages parsed */
+	NSFENCE_CNT_TLS_BLOCKED,
+	NSFENCE_CNT_TLS_AUDITED,
+	NSFENCE_CNT_TLS_UNPARSED,    /* a hello given up on (malformed, or over the step budget) */
+	NSFENCE_CNT_TLS_REORDERED,   /* segment ahead of a hello in progress, dropped for resend */
 	NSFENCE_CNT_MAX,
 };
 
 enum nsfence_event_kind {
 	NSFENCE_EVENT_NETWORK = 1,
+	NSFENCE_EVENT_TLS = 2,
 };
 
 struct nsfence_event_header {
@@ -179,6 +224,48 @@ struct nsfence_network_event {
 	__u16 local_port; /* host order; 0 before the socket is bound */
 	__u16 peer_port;  /* host order */
 	char comm[NSFENCE_COMM_LEN];
+};
+
+enum nsfence_tls_reason {
+	NSFENCE_TLS_CLIENT_OFFERS_BELOW_FLOOR = 1,
+	NSFENCE_TLS_SERVER_SELECTED_BELOW_FLOOR = 2,
+	NSFENCE_TLS_PLAINTEXT_ON_REQUIRE_TLS = 3,
+	/* A connection first seen mid-stream carries records of a version below the floor. */
+	NSFENCE_TLS_SESSION_BELOW_FLOOR = 4,
+};
+
+#define NSFENCE_SNI_LEN 64
+
+/*
+ * A TLS violation: the network fields (hdr.kind NSFENCE_EVENT_TLS, protocol
+ * TCP, direction the pod's role: egress as TLS client, ingress as server)
+ * and what the handshake showed. Versions are wire values (0x0303 = TLS 1.2),
+ * 0 when not seen.
+ */
+struct nsfence_tls_event {
+	struct nsfence_network_event net;
+	__u16 offered_max_version;
+	__u16 negotiated_version;
+	__u8 reason; /* enum nsfence_tls_reason */
+	__u8 floor;  /* enum nsfence_tls_version_code that was crossed */
+	__u8 pad[2];
+	char sni[NSFENCE_SNI_LEN]; /* NUL-terminated, truncated; empty when absent */
+};
+
+/*
+ * tls_blocked: connections the datapath blocked and drops every packet of,
+ * until the agent ends them (SOCK_DESTROY in their network namespace) and
+ * deletes the entry. Keyed by socket cookie.
+ */
+struct nsfence_tls_blocked {
+	__u64 cgroup_id; /* the pod cgroup */
+	__u64 netns_cookie;
+	__u8 family;     /* enum nsfence_family */
+	__u8 pad[3];
+	__u8 local_addr[16];
+	__u8 peer_addr[16];
+	__u16 local_port; /* host order */
+	__u16 peer_port;  /* host order */
 };
 
 /*
