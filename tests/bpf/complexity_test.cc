@@ -9,20 +9,22 @@
 namespace nsfence::bpftest {
 namespace {
 
-// The kernel refuses programs past 1,000,000 processed instructions.
+// The kernel refuses programs past 1,000,000 processed instructions. The TLS
+// programs walk a parser state machine on several paths, so they get more.
 constexpr uint32_t kBudget = 50'000;
+constexpr uint32_t kTlsBudget = 200'000;
 
 TEST(ComplexityTest, EveryProgramStaysWithinItsVerifierBudget) {
   NSFENCE_REQUIRE_KERNEL();
   auto f = KernelFixture::Create();
   ASSERT_TRUE(f.ok()) << f.status();
   const auto sizes = (*f)->datapath().ProgramSizes();
-  ASSERT_EQ(sizes.size(), 5u);
+  ASSERT_EQ(sizes.size(), 7u);
   for (const auto& [name, insns] : sizes) {
     std::cout << "verifier: " << name << " processed " << insns << " instructions\n";
     ::testing::Test::RecordProperty(name, static_cast<int>(insns));
     EXPECT_GT(insns, 0u) << name;
-    EXPECT_LT(insns, kBudget) << name;
+    EXPECT_LT(insns, name.rfind("nsf_tls_", 0) == 0 ? kTlsBudget : kBudget) << name;
   }
 }
 

@@ -41,6 +41,14 @@ void RemoveCgroupDir(const std::string& dir) {
   }
 }
 
+void ConsumeRing(int fd, ring_buffer_sample_fn fn, void* ctx) {
+  ring_buffer* rb = ring_buffer__new(fd, fn, ctx, nullptr);
+  if (rb != nullptr) {
+    ring_buffer__consume(rb);
+    ring_buffer__free(rb);
+  }
+}
+
 }  // namespace
 
 ScopedCgroupJoin::ScopedCgroupJoin(const std::string& dir) {
@@ -110,11 +118,24 @@ std::vector<nsfence_network_event> KernelFixture::DrainEvents() {
     }
     return 0;
   };
-  ring_buffer* rb = ring_buffer__new(datapath_->events_fd(), on_event, &out, nullptr);
-  if (rb != nullptr) {
-    ring_buffer__consume(rb);
-    ring_buffer__free(rb);
-  }
+  ConsumeRing(datapath_->events_fd(), on_event, &out);
+  return out;
+}
+
+std::vector<nsfence_tls_event> KernelFixture::DrainTlsEvents() {
+  std::vector<nsfence_tls_event> out;
+  auto on_event = [](void* ctx, void* data, size_t size) -> int {
+    nsfence_event_header hdr;
+    if (size < sizeof(hdr)) return 0;
+    std::memcpy(&hdr, data, sizeof(hdr));
+    if (hdr.kind == NSFENCE_EVENT_TLS && size >= sizeof(nsfence_tls_event)) {
+      nsfence_tls_event e;
+      std::memcpy(&e, data, sizeof(e));
+      static_cast<std::vector<nsfence_tls_event>*>(ctx)->push_back(e);
+    }
+    return 0;
+  };
+  ConsumeRing(datapath_->events_fd(), on_event, &out);
   return out;
 }
 

@@ -42,8 +42,10 @@ class KernelFixture {
 
   loader::NetworkDatapath& datapath() { return *datapath_; }
   const std::string& cgroup_root() const { return root_; }
-  // Everything in the ring buffer now.
+  // Everything in the ring buffer now (TLS records cut to their network part).
   std::vector<nsfence_network_event> DrainEvents();
+  // The TLS records in the ring buffer now; other records are dropped.
+  std::vector<nsfence_tls_event> DrainTlsEvents();
 
  private:
   KernelFixture() = default;
