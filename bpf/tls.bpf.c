@@ -151,7 +151,7 @@ static __always_inline void on_syn(struct tls_socket *st, struct tls_stream *ts,
 				   const struct tcp_segment *s, bool egress,
 				   const struct nsfence_identity *cfg)
 {
-	start_stream(ts, s->seq + 1);
+	start_stream(ts, s->seq);
 	if (egress && !(s->flags & TCP_FLAG_ACK))
 		st->require = required_tls(s, cfg, &st->require_policy);
 }

@@ -10,7 +10,7 @@
 
 struct tcp_segment {
 	struct flow flow;   /* seen from the pod */
-	__u32 seq;
+	__u32 seq;          /* of the first payload byte (a SYN takes one before it) */
 	__u32 payload_off;  /* from the start of the skb (the IP header) */
 	__u32 payload_len;
 	__u8 flags;
@@ -45,6 +45,8 @@ static __always_inline bool parse_tcp_segment(struct __sk_buff *skb, bool egress
 	s->flow.local_port = (__u16)tcp[2] << 8 | tcp[3];
 	s->seq = (__u32)tcp[4] << 24 | (__u32)tcp[5] << 16 | (__u32)tcp[6] << 8 | tcp[7];
 	s->flags = tcp[13];
+	if (s->flags & TCP_FLAG_SYN)
+		s->seq += 1;
 	doff = (tcp[12] >> 4) * 4;
 	if (doff < 20)
 		return false;

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -44,7 +45,10 @@ constexpr uint16_t kPort = 4433;
 using Script = std::function<void(int fd)>;
 
 struct Exchange {
-  Script client;                // runs first
+  bool ipv6 = false;
+  // The client's first bytes go in the SYN (TCP Fast Open, no cookie needed).
+  std::vector<uint8_t> fast_open_data;
+  Script client = [](int) {};  // runs first
   Script server = [](int) {};  // then this, on the accepted socket
   // Runs in the child after connect() and before the scripts (e.g. a policy change).
   std::function<void()> after_connect = [] {};
@@ -80,18 +84,54 @@ int Drain(int fd) {
 
 Received Connect(const Exchange& x) {
   Received r;
-  if (system("ip link set lo up && ip addr add 10.9.0.1/32 dev lo") != 0) {
+  if (system("ip link set lo up && ip addr add 10.9.0.1/32 dev lo && "
+             "ip addr add fd00::9/128 dev lo nodad && "
+             "echo 519 > /proc/sys/net/ipv4/tcp_fastopen") != 0) {
     return r;
   }
-  sockaddr_in addr{.sin_family = AF_INET, .sin_port = htons(kPort)};
-  inet_pton(AF_INET, "10.9.0.1", &addr.sin_addr);
-  const int one = 1;
-  const int srv = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  if (x.ipv6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(kPort);
+    inet_pton(AF_INET6, "fd00::9", &a->sin6_addr);
+    len = sizeof(*a);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(kPort);
+    inet_pton(AF_INET, "10.9.0.1", &a->sin_addr);
+    len = sizeof(*a);
+  }
+  auto* addr = reinterpret_cast<sockaddr*>(&ss);
+  const int one = 1, qlen = 8;
+  const int srv = socket(ss.ss_family, SOCK_STREAM, 0);
   setsockopt(srv, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (bind(srv, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(srv, 4) != 0) return r;
-  const int cli = socket(AF_INET, SOCK_STREAM, 0);
+  setsockopt(srv, IPPROTO_TCP, TCP_FASTOPEN, &qlen, sizeof(qlen));
+  if (bind(srv, addr, len) != 0 || listen(srv, 4) != 0) {
+    r.client = -errno;
+    return r;
+  }
+  const int cli = socket(ss.ss_family, SOCK_STREAM, 0);
   setsockopt(cli, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  if (connect(cli, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return r;
+  if (!x.fast_open_data.empty()) {
+    // Non-blocking: a blocked SYN would otherwise hold sendto() until the connect times out.
+    if (sendto(cli, x.fast_open_data.data(), x.fast_open_data.size(), MSG_FASTOPEN | MSG_DONTWAIT,
+               addr, len) < 0 &&
+        errno != EINPROGRESS) {
+      r.client = -1000 - errno;
+      return r;
+    }
+  } else if (connect(cli, addr, len) != 0) {
+    r.client = -1000 - errno;
+    return r;
+  }
+  pollfd pending{.fd = srv, .events = POLLIN};
+  if (poll(&pending, 1, 1000) != 1) {
+    r.server = 0;  // no connection arrived: its SYN was dropped
+    return r;
+  }
   const int acc = accept(srv, nullptr, nullptr);
   setsockopt(acc, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   x.after_connect();
@@ -317,6 +357,33 @@ TEST_F(TlsDatapathTest, ConnectionOpenedBeforeTheFloorIsJudged) {
                                      }});
   EXPECT_EQ(r.server, 0);
   ASSERT_EQ(fixture_->DrainTlsEvents().size(), 1u);
+}
+
+TEST_F(TlsDatapathTest, HelloInTheSynOfTcpFastOpenIsJudged) {
+  EnforceFloor12();
+  const Received r = RunInPod(pod_, {.fast_open_data = kTls10Hello});
+  EXPECT_EQ(r.server, 0);
+  const auto events = fixture_->DrainTlsEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].reason, NSFENCE_TLS_CLIENT_OFFERS_BELOW_FLOOR);
+}
+
+TEST_F(TlsDatapathTest, Tls13InTheSynOfTcpFastOpenPasses) {
+  EnforceFloor12();
+  const Received r = RunInPod(pod_, {.fast_open_data = kTls13Hello});
+  EXPECT_EQ(r.server, static_cast<int>(kTls13Hello.size()));
+  EXPECT_THAT(fixture_->DrainTlsEvents(), ::testing::IsEmpty());
+}
+
+TEST_F(TlsDatapathTest, Ipv6HelloIsJudged) {
+  EnforceFloor12();
+  const Received blocked = RunInPod(pod_, {.ipv6 = true, .client = Sends(kTls10Hello)});
+  EXPECT_EQ(blocked.server, 0) << blocked.client;
+  const auto events = fixture_->DrainTlsEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].net.family, NSFENCE_FAMILY_V6);
+  const Received passed = RunInPod(pod_, {.ipv6 = true, .client = Sends(kTls13Hello)});
+  EXPECT_EQ(passed.server, static_cast<int>(kTls13Hello.size())) << passed.client;
 }
 
 TEST_F(TlsDatapathTest, AuditFloorReportsAndPasses) {
