@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <cstring>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -30,7 +31,35 @@ nsfence_peer_key PeerKeyOf(const Cidr& cidr) {
 }
 
 uint8_t DirectionOf(policy::Direction d) {
-  return d == policy::Direction::kEgress ? NSFENCE_DIR_EGRESS : NSFENCE_DIR_INGRESS;
+  switch (d) {
+    case policy::Direction::kEgress:
+      return NSFENCE_DIR_EGRESS;
+    case policy::Direction::kIngress:
+      return NSFENCE_DIR_INGRESS;
+    case policy::Direction::kRequireTls:
+      return NSFENCE_DIR_REQUIRE_TLS;
+    case policy::Direction::kRequireTlsAudit:
+      return NSFENCE_DIR_REQUIRE_TLS_AUDIT;
+  }
+  return 0;
+}
+
+static_assert(static_cast<int>(policy::TlsVersion::kTls10) == NSFENCE_TLS_1_0 &&
+              static_cast<int>(policy::TlsVersion::kTls11) == NSFENCE_TLS_1_1 &&
+              static_cast<int>(policy::TlsVersion::kTls12) == NSFENCE_TLS_1_2 &&
+              static_cast<int>(policy::TlsVersion::kTls13) == NSFENCE_TLS_1_3);
+
+uint8_t VersionCodeOf(const std::optional<policy::TlsVersion>& floor) {
+  return floor ? static_cast<uint8_t>(*floor) : static_cast<uint8_t>(NSFENCE_TLS_NONE);
+}
+
+nsfence_tls_floors FloorsOf(const policy::CompiledTls& tls) {
+  nsfence_tls_floors floors{};
+  floors.egress_enforce = VersionCodeOf(tls.egress.enforce);
+  floors.egress_audit = VersionCodeOf(tls.egress.audit);
+  floors.ingress_enforce = VersionCodeOf(tls.ingress.enforce);
+  floors.ingress_audit = VersionCodeOf(tls.ingress.audit);
+  return floors;
 }
 
 class Builder {
@@ -94,8 +123,16 @@ class Builder {
     for (const auto& [ns, g] : compiled_.governed) {
       nsfence_identity cfg{};
       cfg.ruleset = ruleset_id_.at(g.ruleset_key);
-      cfg.policy = PolicyId(g.attributed_policy);
-      cfg.mode = g.mode == policy::Mode::kEnforce ? NSFENCE_MODE_ENFORCE : NSFENCE_MODE_AUDIT;
+      cfg.mode = NSFENCE_MODE_ENFORCE;
+      if (g.network_governed) {
+        cfg.policy = PolicyId(g.attributed_policy);
+        if (g.mode == policy::Mode::kAudit) cfg.mode = NSFENCE_MODE_AUDIT;
+      } else {
+        cfg.flags |= NSFENCE_IDENTITY_NO_NETWORK;
+      }
+      cfg.tls = FloorsOf(g.tls);
+      cfg.tls_policy = PolicyIdOrNone(g.tls.policy);
+      cfg.tls_audit_policy = PolicyIdOrNone(g.tls.audit_policy);
       out_.state.identities[identity_.at(ns)] = Bytes(cfg);
     }
   }
@@ -107,6 +144,10 @@ class Builder {
     const uint32_t id = registry_.Assign(NSFENCE_REG_POLICY, StableHash(absl::StrCat("policy:", name)), name);
     out_.policy_names.try_emplace(id, name);
     return id;
+  }
+
+  uint32_t PolicyIdOrNone(const std::string& name) {
+    return name.empty() ? static_cast<uint32_t>(NSFENCE_ID_NONE) : PolicyId(name);
   }
 
   uint32_t PeerId(const CompiledPeer& peer) const {

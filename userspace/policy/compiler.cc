@@ -1,7 +1,9 @@
 #include "policy/compiler.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -74,17 +76,22 @@ class RulesetCompiler {
   RulesetCompiler(const NamespaceIndex& index, const std::vector<CompiledPrefix>& prefixes)
       : index_(index), prefixes_(prefixes) {}
 
-  Ruleset Compile(std::string key, const std::vector<const Policy*>& policies) const {
+  // The network sections of `network` and the requireTLS rules of `tls`.
+  Ruleset Compile(std::string key, const std::vector<const Policy*>& network,
+                  const std::vector<const Policy*>& tls) const {
     Ruleset rs{.key = std::move(key)};
-    for (const Policy* p : policies) {
-      rs.policies.push_back(p->name);
-      AddPolicy(*p, &rs.rules);
+    for (const Policy* p : network) AddNetwork(*p, &rs.rules);
+    for (const Policy* p : tls) AddRequireTls(*p, &rs.rules);
+    std::set<std::string> names;
+    for (const auto* list : {&network, &tls}) {
+      for (const Policy* p : *list) names.insert(p->name);
     }
+    rs.policies.assign(names.begin(), names.end());
     return rs;
   }
 
  private:
-  void AddPolicy(const Policy& p, std::vector<CompiledRule>* out) const {
+  void AddNetwork(const Policy& p, std::vector<CompiledRule>* out) const {
     const NetworkSpec& net = *p.network;
     if (net.cross_namespace == CrossNamespace::kAllow) {
       for (Direction d : {Direction::kEgress, Direction::kIngress}) {
@@ -99,18 +106,26 @@ class RulesetCompiler {
                                     .policy = p.name});
       }
     }
-    for (const Rule& r : net.egress) AddRule(p.name, Direction::kEgress, r, out);
-    for (const Rule& r : net.ingress) AddRule(p.name, Direction::kIngress, r, out);
+    for (const Rule& r : net.egress) AddRule(p.name, Direction::kEgress, r, std::nullopt, out);
+    for (const Rule& r : net.ingress) AddRule(p.name, Direction::kIngress, r, std::nullopt, out);
   }
 
+  // requireTLS judges TCP only: a rule without ports covers every TCP port.
+  void AddRequireTls(const Policy& p, std::vector<CompiledRule>* out) const {
+    const Direction d = p.mode == Mode::kEnforce ? Direction::kRequireTls : Direction::kRequireTlsAudit;
+    for (const Rule& r : p.tls->require_tls) AddRule(p.name, d, r, Protocol::kTcp, out);
+  }
+
+  // `unlisted_ports`: what a rule without ports covers, every port of this
+  // protocol, or of every protocol (nullopt).
   void AddRule(const std::string& policy, Direction d, const Rule& r,
-               std::vector<CompiledRule>* out) const {
+               std::optional<Protocol> unlisted_ports, std::vector<CompiledRule>* out) const {
     std::vector<CompiledPeer> peers;
     if (r.peers.empty()) peers.push_back(CompiledPeer{});
     for (const Peer& peer : r.peers) ExpandPeer(peer, &peers);
 
     std::vector<CompiledRule> ports;
-    if (r.ports.empty()) ports.push_back(CompiledRule{});
+    if (r.ports.empty()) ports.push_back(CompiledRule{.protocol = unlisted_ports});
     for (const PortRange& p : r.ports) {
       ports.push_back(CompiledRule{.protocol = p.protocol, .first_port = p.first(), .last_port = p.last()});
     }
@@ -161,13 +176,78 @@ std::vector<CompiledPrefix> PrefixSet(const std::vector<Policy>& policies,
   return out;
 }
 
+bool Covers(const TlsSpec& tls, TlsDirection role) {
+  return tls.direction == TlsDirection::kBoth || tls.direction == role;
+}
+
+// The highest minVersion among the `mode` policies covering `role`.
+std::optional<TlsVersion> HighestFloor(const std::vector<const Policy*>& policies, Mode mode,
+                                       TlsDirection role) {
+  std::optional<TlsVersion> floor;
+  for (const Policy* p : policies) {
+    if (p->mode != mode || !Covers(*p->tls, role)) continue;
+    if (!floor || p->tls->min_version > *floor) floor = p->tls->min_version;
+  }
+  return floor;
+}
+
+// The first `mode` policy whose minVersion is the floor (`of` the egress or
+// the ingress TlsFloor) of a role it covers.
+std::string FirstAtFloor(const std::vector<const Policy*>& policies, Mode mode,
+                         const CompiledTls& tls, std::optional<TlsVersion> TlsFloor::*of) {
+  for (const Policy* p : policies) {
+    if (p->mode != mode) continue;
+    for (const auto& [role, floor] : {std::pair{TlsDirection::kEgress, &tls.egress},
+                                      std::pair{TlsDirection::kIngress, &tls.ingress}}) {
+      if (Covers(*p->tls, role) && floor->*of == p->tls->min_version) return p->name;
+    }
+  }
+  return "";
+}
+
+// `policies`: those with a tls section selecting the namespace, in name order.
+CompiledTls CompileTls(const std::vector<const Policy*>& policies) {
+  CompiledTls out;
+  for (const auto& [role, floor] : {std::pair{TlsDirection::kEgress, &out.egress},
+                                    std::pair{TlsDirection::kIngress, &out.ingress}}) {
+    floor->enforce = HighestFloor(policies, Mode::kEnforce, role);
+    floor->audit = HighestFloor(policies, Mode::kAudit, role);
+    // Audit never weakens enforce, and reports only what enforce lets pass.
+    if (floor->enforce && floor->audit && *floor->audit <= *floor->enforce) floor->audit.reset();
+  }
+  out.policy = FirstAtFloor(policies, Mode::kEnforce, out, &TlsFloor::enforce);
+  out.audit_policy = FirstAtFloor(policies, Mode::kAudit, out, &TlsFloor::audit);
+  return out;
+}
+
+const char* TlsVersionText(TlsVersion version) {
+  for (const TlsVersionName& name : kTlsVersionNames) {
+    if (name.version == version) return name.text;
+  }
+  return "?";
+}
+
+const char* TlsDirectionText(TlsDirection direction) {
+  switch (direction) {
+    case TlsDirection::kEgress:
+      return "egress";
+    case TlsDirection::kIngress:
+      return "ingress";
+    case TlsDirection::kBoth:
+      return "both";
+  }
+  return "?";
+}
+
 }  // namespace
 
 std::vector<Cidr> PolicyPrefixes(const std::vector<Policy>& policies) {
   std::vector<Cidr> out;
   for (const Policy& p : policies) {
-    if (!p.network) continue;
-    for (const auto* rules : {&p.network->egress, &p.network->ingress}) {
+    std::vector<const std::vector<Rule>*> lists;
+    if (p.network) lists = {&p.network->egress, &p.network->ingress};
+    if (p.tls) lists.push_back(&p.tls->require_tls);
+    for (const std::vector<Rule>* rules : lists) {
       for (const Rule& r : *rules) {
         for (const Peer& peer : r.peers) {
           if (!peer.ip_block) continue;
@@ -188,6 +268,14 @@ std::string CanonicalNetworkText(const Policy& policy) {
                       " egress=", RulesText(n.egress), " ingress=", RulesText(n.ingress));
 }
 
+std::string CanonicalTlsText(const Policy& policy) {
+  if (!policy.tls) return "";
+  const TlsSpec& t = *policy.tls;
+  return absl::StrCat("mode=", policy.mode == Mode::kEnforce ? "enforce" : "audit",
+                      " min=", TlsVersionText(t.min_version), " direction=", TlsDirectionText(t.direction),
+                      " requireTLS=", RulesText(t.require_tls));
+}
+
 absl::StatusOr<Compiled> Compile(const std::vector<Policy>& policies, const Inventory& inventory,
                                  const std::vector<Cidr>& extra_prefixes) {
   Compiled out;
@@ -197,7 +285,7 @@ absl::StatusOr<Compiled> Compile(const std::vector<Policy>& policies, const Inve
   // Which policies select each namespace, in name order.
   std::vector<const Policy*> sorted;
   for (const Policy& p : policies) {
-    if (p.network) sorted.push_back(&p);
+    if (p.network || p.tls) sorted.push_back(&p);
   }
   std::sort(sorted.begin(), sorted.end(),
             [](const Policy* a, const Policy* b) { return a->name < b->name; });
@@ -206,22 +294,34 @@ absl::StatusOr<Compiled> Compile(const std::vector<Policy>& policies, const Inve
     for (const Namespace* ns : index.Select(p->namespace_selector)) governing[ns->name].push_back(p);
   }
 
-  absl::flat_hash_map<const Policy*, std::string> canonical;
-  for (const Policy* p : sorted) canonical[p] = absl::StrCat(p->name, "\n", CanonicalNetworkText(*p), "\n");
+  // Ruleset key parts. Names cannot hold ':', so a tls part never reads as a
+  // network part.
+  absl::flat_hash_map<const Policy*, std::string> network_text, tls_text;
+  for (const Policy* p : sorted) {
+    if (p->network) network_text[p] = absl::StrCat(p->name, "\n", CanonicalNetworkText(*p), "\n");
+    if (p->tls) tls_text[p] = absl::StrCat("tls:", p->name, "\n", CanonicalTlsText(*p), "\n");
+  }
 
   const RulesetCompiler compiler(index, out.prefixes);
   for (const auto& [ns, all] : governing) {
-    std::vector<const Policy*> enforce, audit;
-    for (const Policy* p : all) (p->mode == Mode::kEnforce ? enforce : audit).push_back(p);
+    std::vector<const Policy*> enforce, audit, tls;
+    for (const Policy* p : all) {
+      if (p->network) (p->mode == Mode::kEnforce ? enforce : audit).push_back(p);
+      if (p->tls) tls.push_back(p);
+    }
     const bool enforcing = !enforce.empty();
     const std::vector<const Policy*>& effective = enforcing ? enforce : audit;
 
     std::string key;
-    for (const Policy* p : effective) key += canonical[p];
-    if (!out.rulesets.contains(key)) out.rulesets.emplace(key, compiler.Compile(key, effective));
-    out.governed.emplace(ns, GovernedNamespace{.ruleset_key = std::move(key),
-                                               .mode = enforcing ? Mode::kEnforce : Mode::kAudit,
-                                               .attributed_policy = effective.front()->name});
+    for (const Policy* p : effective) key += network_text[p];
+    for (const Policy* p : tls) key += tls_text[p];
+    if (!out.rulesets.contains(key)) out.rulesets.emplace(key, compiler.Compile(key, effective, tls));
+    out.governed.emplace(ns, GovernedNamespace{
+                                 .ruleset_key = std::move(key),
+                                 .mode = enforcing ? Mode::kEnforce : Mode::kAudit,
+                                 .attributed_policy = effective.empty() ? "" : effective.front()->name,
+                                 .network_governed = !effective.empty(),
+                                 .tls = CompileTls(tls)});
   }
   return out;
 }

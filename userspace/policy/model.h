@@ -64,6 +64,33 @@ struct NetworkSpec {
   std::vector<Rule> ingress;
 };
 
+// TLS versions in order; the values are the ABI's nsfence_tls_version_code.
+enum class TlsVersion : uint8_t { kTls10 = 1, kTls11 = 2, kTls12 = 3, kTls13 = 4 };
+
+// How policies write each version (minVersion), lowest first.
+struct TlsVersionName {
+  const char* text;
+  TlsVersion version;
+};
+inline constexpr TlsVersionName kTlsVersionNames[] = {{"1.0", TlsVersion::kTls10},
+                                                      {"1.1", TlsVersion::kTls11},
+                                                      {"1.2", TlsVersion::kTls12},
+                                                      {"1.3", TlsVersion::kTls13}};
+
+// The pod's TLS role a floor applies to: egress when the pod is the client
+// (its ClientHello leaves the pod), ingress when it is the server.
+enum class TlsDirection { kEgress, kIngress, kBoth };
+
+struct TlsSpec {
+  // Handshakes below it are blocked (enforce) or reported (audit).
+  TlsVersion min_version = TlsVersion::kTls12;
+  TlsDirection direction = TlsDirection::kBoth;
+  // Connections the pod opens that must begin with a TLS ClientHello: `to`
+  // peers, TCP ports only. Empty peers = every peer; empty ports = every TCP
+  // port.
+  std::vector<Rule> require_tls;
+};
+
 struct Policy {
   std::string name;
   SourcePos pos;  // of the object in its file
@@ -71,6 +98,8 @@ struct Policy {
   Mode mode = Mode::kEnforce;
   // Absent: the policy does not govern the network of its namespaces.
   std::optional<NetworkSpec> network;
+  // Absent: the policy sets no TLS floor.
+  std::optional<TlsSpec> tls;
 };
 
 }  // namespace nsfence::policy

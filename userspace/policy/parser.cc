@@ -3,8 +3,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/yaml_fields.h"
 
 namespace nsfence::policy {
@@ -13,6 +16,18 @@ namespace {
 constexpr char kPodSelectorRefusal[] =
     "not supported: nsfence isolates namespaces, not pods; select peers with namespaceSelector";
 constexpr char kNamedPortHint[] = "named ports are not supported, use a number";
+
+// "1.0", "1.1", ...: the versions minVersion takes, as a message lists them.
+std::string TlsVersionChoices() {
+  std::vector<std::string> quoted;
+  for (const TlsVersionName& name : kTlsVersionNames) {
+    quoted.push_back(absl::StrCat("\"", name.text, "\""));
+  }
+  return absl::StrJoin(quoted, ", ");
+}
+
+// Which protocols a rule's ports may name: requireTLS judges TCP only.
+enum class PortProtocols { kTcpOrUdp, kTcpOnly };
 
 // Reads the documents of one file. Every method reports its problems and
 // returns what it could read; the caller judges the file by its diagnostics.
@@ -84,7 +99,8 @@ class PolicyParser {
 
   void ParseSpec(const YamlValue& value, Policy* policy) {
     std::optional<YamlMapping> spec = reader_.ReadMapping(
-        value, {"namespaceSelector", "mode", "network"}, {{"podSelector", kPodSelectorRefusal}});
+        value, {"namespaceSelector", "mode", "network", "tls"},
+        {{"podSelector", kPodSelectorRefusal}});
     if (!spec) return;
     if (std::optional<YamlValue> selector = spec->Require("namespaceSelector")) {
       policy->namespace_selector = ParseSelector(*selector);
@@ -97,6 +113,7 @@ class PolicyParser {
     if (std::optional<YamlValue> network = spec->Get("network")) {
       policy->network = ParseNetwork(*network);
     }
+    if (std::optional<YamlValue> tls = spec->Get("tls")) policy->tls = ParseTls(*tls);
   }
 
   LabelSelector ParseSelector(const YamlValue& value) {
@@ -168,16 +185,54 @@ class PolicyParser {
                                  .value_or(HostIngress::kAllow);
     }
     if (std::optional<YamlValue> egress = fields->Get("egress")) {
-      network.egress = ParseRules(*egress, "to");
+      network.egress = ParseRules(*egress, "to", PortProtocols::kTcpOrUdp);
     }
     if (std::optional<YamlValue> ingress = fields->Get("ingress")) {
-      network.ingress = ParseRules(*ingress, "from");
+      network.ingress = ParseRules(*ingress, "from", PortProtocols::kTcpOrUdp);
     }
     return network;
   }
 
+  TlsSpec ParseTls(const YamlValue& value) {
+    TlsSpec tls;
+    std::optional<YamlMapping> fields =
+        reader_.ReadMapping(value, {"minVersion", "direction", "requireTLS"});
+    if (!fields) return tls;
+    if (std::optional<YamlValue> min_version = fields->Get("minVersion")) {
+      tls.min_version = ReadTlsVersion(*min_version).value_or(TlsVersion::kTls12);
+    }
+    if (std::optional<YamlValue> direction = fields->Get("direction")) {
+      tls.direction = reader_
+                          .ReadEnum<TlsDirection>(*direction, {{"egress", TlsDirection::kEgress},
+                                                               {"ingress", TlsDirection::kIngress},
+                                                               {"both", TlsDirection::kBoth}})
+                          .value_or(TlsDirection::kBoth);
+    }
+    if (std::optional<YamlValue> require = fields->Get("requireTLS")) {
+      tls.require_tls = ParseRules(*require, "to", PortProtocols::kTcpOnly);
+    }
+    return tls;
+  }
+
+  // The scalar text, quoted or not: YAML reads a plain 1.2 as a number, but
+  // its text is still "1.2".
+  std::optional<TlsVersion> ReadTlsVersion(const YamlValue& value) {
+    std::optional<std::string> text = reader_.ReadString(value);
+    if (!text) return std::nullopt;
+    for (const TlsVersionName& name : kTlsVersionNames) {
+      if (*text == name.text) return name.version;
+    }
+    std::string message = absl::StrCat("expected one of ", TlsVersionChoices(), ", got \"", *text, "\"");
+    if (!text->empty() && absl::ascii_isalpha(text->front())) {
+      absl::StrAppend(&message, " (write the version number alone, e.g. \"1.2\")");
+    }
+    reader_.Error(value, message);
+    return std::nullopt;
+  }
+
   // `peers_field` is "to" for egress and "from" for ingress.
-  std::vector<Rule> ParseRules(const YamlValue& value, absl::string_view peers_field) {
+  std::vector<Rule> ParseRules(const YamlValue& value, absl::string_view peers_field,
+                               PortProtocols protocols) {
     std::vector<Rule> rules;
     for (const YamlValue& item : reader_.ReadSequence(value)) {
       Rule& rule = rules.emplace_back();
@@ -191,7 +246,7 @@ class PolicyParser {
       }
       if (std::optional<YamlValue> ports = fields->Get("ports")) {
         for (const YamlValue& port : reader_.ReadSequence(*ports)) {
-          rule.ports.push_back(ParsePort(port));
+          rule.ports.push_back(ParsePort(port, protocols));
         }
       }
     }
@@ -247,20 +302,13 @@ class PolicyParser {
     return block;
   }
 
-  PortRange ParsePort(const YamlValue& value) {
+  PortRange ParsePort(const YamlValue& value, PortProtocols protocols) {
     PortRange range;
     range.pos = value.pos();
     std::optional<YamlMapping> fields = reader_.ReadMapping(value, {"protocol", "port", "endPort"});
     if (!fields) return range;
     if (std::optional<YamlValue> protocol = fields->Get("protocol")) {
-      if (protocol->node().IsScalar() && protocol->node().Scalar() == "SCTP") {
-        reader_.Error(*protocol, "SCTP is not supported (expected TCP or UDP)");
-      } else {
-        range.protocol =
-            reader_
-                .ReadEnum<Protocol>(*protocol, {{"TCP", Protocol::kTcp}, {"UDP", Protocol::kUdp}})
-                .value_or(Protocol::kTcp);
-      }
+      range.protocol = ReadProtocol(*protocol, protocols).value_or(Protocol::kTcp);
     }
     std::optional<YamlValue> port = fields->Get("port");
     if (port) range.port = ReadPortNumber(*port, kNamedPortHint);
@@ -273,6 +321,23 @@ class PolicyParser {
       reader_.Error(*end_port, absl::StrCat(*range.end_port, " is below port ", *range.port));
     }
     return range;
+  }
+
+  std::optional<Protocol> ReadProtocol(const YamlValue& value, PortProtocols protocols) {
+    const bool tcp_only = protocols == PortProtocols::kTcpOnly;
+    const std::string text = value.node().IsScalar() ? value.node().Scalar() : "";
+    if (text == "SCTP") {
+      reader_.Error(value, tcp_only ? "SCTP is not supported (expected TCP)"
+                                    : "SCTP is not supported (expected TCP or UDP)");
+      return std::nullopt;
+    }
+    if (tcp_only && text == "UDP") {
+      reader_.Error(value, "UDP is not supported here: TLS over UDP (QUIC, DTLS) is not inspected "
+                           "(expected TCP)");
+      return std::nullopt;
+    }
+    if (tcp_only) return reader_.ReadEnum<Protocol>(value, {{"TCP", Protocol::kTcp}});
+    return reader_.ReadEnum<Protocol>(value, {{"TCP", Protocol::kTcp}, {"UDP", Protocol::kUdp}});
   }
 
   std::optional<uint16_t> ReadPortNumber(const YamlValue& value, absl::string_view hint) {

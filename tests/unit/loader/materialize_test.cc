@@ -4,6 +4,8 @@
 
 #include <random>
 #include <set>
+#include <string>
+#include <tuple>
 
 #include "fake_map.h"
 #include "gmock/gmock.h"
@@ -141,6 +143,87 @@ TEST_F(MaterializeTest, ExactPortsAndWholeProtocolsAreHashEntries) {
   std::set<std::pair<uint32_t, int>> keys;
   for (const auto& [key, value] : m->state.rules) keys.insert({key.v.prefixlen, ntohs(key.v.port)});
   EXPECT_EQ(keys, (std::set<std::pair<uint32_t, int>>{{NSFENCE_RULE_PREFIX_FULL, 443}, {NSFENCE_RULE_PREFIX_ANY_PORT, 0}}));
+}
+
+TEST_F(MaterializeTest, TlsOnlyNamespaceIsFlaggedAndCarriesItsFloors) {
+  policy::Compiled c;
+  c.rulesets.emplace("k", policy::Ruleset{.key = "k", .policies = {"floor", "trial"}});
+  c.governed.emplace(
+      "a", policy::GovernedNamespace{
+               .ruleset_key = "k",
+               .network_governed = false,
+               .tls = {.egress = {.enforce = policy::TlsVersion::kTls12, .audit = policy::TlsVersion::kTls13},
+                       .ingress = {.enforce = policy::TlsVersion::kTls11},
+                       .policy = "floor",
+                       .audit_policy = "trial"}});
+  auto m = Run(c);
+  ASSERT_TRUE(m.ok()) << m.status();
+  const nsfence_identity cfg = m->state.identities.at(m->state.endpoints.at(1234).v.identity).v;
+  EXPECT_EQ(cfg.flags, static_cast<uint32_t>(NSFENCE_IDENTITY_NO_NETWORK));
+  EXPECT_EQ(cfg.policy, 0u);
+  EXPECT_EQ(cfg.mode, NSFENCE_MODE_ENFORCE);
+  EXPECT_NE(cfg.ruleset, 0u);
+  EXPECT_EQ(cfg.tls.egress_enforce, NSFENCE_TLS_1_2);
+  EXPECT_EQ(cfg.tls.egress_audit, NSFENCE_TLS_1_3);
+  EXPECT_EQ(cfg.tls.ingress_enforce, NSFENCE_TLS_1_1);
+  EXPECT_EQ(cfg.tls.ingress_audit, NSFENCE_TLS_NONE);
+  EXPECT_EQ(m->policy_names.at(cfg.tls_policy), "floor");
+  EXPECT_EQ(m->policy_names.at(cfg.tls_audit_policy), "trial");
+  EXPECT_EQ(registry_.Name(NSFENCE_REG_POLICY, cfg.tls_policy), "floor");
+}
+
+TEST_F(MaterializeTest, NetworkGovernedNamespaceWithoutTlsHasNoFloorsOrFlags) {
+  policy::Compiled c;
+  c.rulesets.emplace("k", policy::Ruleset{.key = "k", .policies = {"p"}});
+  c.governed.emplace("a", policy::GovernedNamespace{.ruleset_key = "k", .attributed_policy = "p"});
+  auto m = Run(c);
+  ASSERT_TRUE(m.ok()) << m.status();
+  const nsfence_identity cfg = m->state.identities.at(m->state.endpoints.at(1234).v.identity).v;
+  EXPECT_EQ(cfg.flags, 0u);
+  EXPECT_EQ(cfg.mode, NSFENCE_MODE_ENFORCE);
+  EXPECT_EQ(m->policy_names.at(cfg.policy), "p");
+  EXPECT_EQ(cfg.tls.egress_enforce, NSFENCE_TLS_NONE);
+  EXPECT_EQ(cfg.tls.ingress_enforce, NSFENCE_TLS_NONE);
+  EXPECT_EQ(cfg.tls_policy, 0u);
+  EXPECT_EQ(cfg.tls_audit_policy, 0u);
+}
+
+TEST_F(MaterializeTest, RequireTlsRulesAreWrittenLikeEgressAllows) {
+  using policy::CompiledPeer;
+  using policy::Direction;
+  policy::Compiled c;
+  c.prefixes.push_back({.cidr = *Cidr::Parse("192.0.2.0/24")});
+  policy::Ruleset rs{.key = "k", .policies = {"p", "q"}};
+  const CompiledPeer b{.kind = CompiledPeer::Kind::kNamespace, .namespace_name = "b"};
+  const CompiledPeer block{.kind = CompiledPeer::Kind::kPrefix, .prefix = *Cidr::Parse("192.0.2.0/24")};
+  rs.rules.push_back({Direction::kRequireTls, b, policy::Protocol::kTcp, 443, 443, "p"});
+  rs.rules.push_back({Direction::kRequireTls, block, policy::Protocol::kTcp, 8000, 8001, "p"});
+  rs.rules.push_back({Direction::kRequireTlsAudit, CompiledPeer{}, policy::Protocol::kTcp, 0, 65535, "q"});
+  c.rulesets.emplace("k", rs);
+  c.governed.emplace("a", policy::GovernedNamespace{.ruleset_key = "k", .network_governed = false});
+  auto m = Run(c);
+  ASSERT_TRUE(m.ok()) << m.status();
+  const nsfence_identity cfg = m->state.identities.at(m->state.endpoints.at(1234).v.identity).v;
+
+  std::set<std::tuple<uint32_t, int, int, int, std::string>> exact;  // prefixlen, direction, protocol, port, peer
+  for (const auto& [key, value] : m->state.rules) {
+    EXPECT_EQ(key.v.ruleset, cfg.ruleset);
+    const std::string peer = key.v.peer == NSFENCE_ID_ANY ? "any" : registry_.Name(NSFENCE_REG_IDENTITY, key.v.peer).value_or("?");
+    exact.insert({key.v.prefixlen, key.v.direction, key.v.protocol, ntohs(key.v.port), peer});
+    EXPECT_EQ(m->policy_names.at(value.v.policy), key.v.direction == NSFENCE_DIR_REQUIRE_TLS ? "p" : "q");
+  }
+  EXPECT_EQ(exact, (std::set<std::tuple<uint32_t, int, int, int, std::string>>{
+                       {NSFENCE_RULE_PREFIX_FULL, NSFENCE_DIR_REQUIRE_TLS, 6, 443, "b"},
+                       {NSFENCE_RULE_PREFIX_ANY_PORT, NSFENCE_DIR_REQUIRE_TLS_AUDIT, 6, 0, "any"}}));
+
+  ASSERT_EQ(m->state.rule_ranges.size(), 1u) << "8000-8001 is one prefix";
+  const nsfence_rule_key range = m->state.rule_ranges.begin()->first.v;
+  EXPECT_EQ(range.ruleset, cfg.ruleset);
+  EXPECT_EQ(range.direction, NSFENCE_DIR_REQUIRE_TLS);
+  EXPECT_EQ(range.protocol, 6);
+  EXPECT_EQ(ntohs(range.port), 8000);
+  EXPECT_EQ(range.prefixlen, NSFENCE_RULE_PREFIX_ANY_PORT + 15);
+  EXPECT_EQ(registry_.Name(NSFENCE_REG_PREFIX, range.peer), "192.0.2.0/24");
 }
 
 TEST_F(MaterializeTest, SameInputSameIdsAcrossRuns) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "compile_inputs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -11,35 +12,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
-
-LabelSelector Labelled(const std::string& key, const std::string& value) {
-  return LabelSelector{.match_labels = {{key, value}}};
-}
-
-Peer ToNamespace(const std::string& name) { return Peer{.namespace_selector = Labelled(kNamespaceNameLabel, name)}; }
-
-Policy NetworkPolicy(const std::string& name, LabelSelector selector, Mode mode = Mode::kEnforce) {
-  NetworkSpec net;
-  net.host_ingress = HostIngress::kDeny;
-  return Policy{.name = name, .namespace_selector = std::move(selector), .mode = mode, .network = net};
-}
-
-inventory::Inventory Namespaces(std::vector<std::pair<std::string, Labels>> list) {
-  inventory::Inventory inv;
-  for (auto& [name, labels] : list) {
-    labels[kNamespaceNameLabel] = name;
-    inv.namespaces.push_back({.name = name, .labels = labels});
-  }
-  return inv;
-}
-
-const inventory::Inventory kCluster = Namespaces({
-    {"job-a", {{"tier", "job"}}},
-    {"job-b", {{"tier", "job"}}},
-    {"api", {}},
-    {"monitoring", {}},
-    {"free", {}},
-});
 
 std::vector<std::string> PeerNamespaces(const Ruleset& rs, Direction d) {
   std::vector<std::string> out;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "support/diagnostic_texts.h"
 #include "gtest/gtest.h"
@@ -100,6 +101,26 @@ TEST(ParsePoliciesTest, ParsesTheFullExample) {
   EXPECT_EQ(ingress.ports[0].port, std::nullopt) << "no port: every UDP port";
   EXPECT_EQ(ingress.ports[0].first(), 0);
   EXPECT_EQ(ingress.ports[0].last(), 65535);
+
+  ASSERT_TRUE(policy.tls.has_value());
+  const TlsSpec& tls = *policy.tls;
+  EXPECT_EQ(tls.min_version, TlsVersion::kTls13);
+  EXPECT_EQ(tls.direction, TlsDirection::kEgress);
+  ASSERT_THAT(tls.require_tls, SizeIs(2));
+  const Rule& require = tls.require_tls[0];
+  EXPECT_EQ(require.pos.ToString(), "workflow-jobs.yaml:32:9");
+  ASSERT_THAT(require.peers, SizeIs(2));
+  EXPECT_THAT(require.peers[0].namespace_selector->match_labels,
+              ElementsAre(Pair("kubernetes.io/metadata.name", "platform-api")));
+  EXPECT_EQ(require.peers[1].ip_block->cidr, ParsedCidr("0.0.0.0/0"));
+  ASSERT_THAT(require.ports, SizeIs(2));
+  EXPECT_EQ(require.ports[0].protocol, Protocol::kTcp);
+  EXPECT_EQ(require.ports[0].port, 443);
+  EXPECT_EQ(require.ports[1].protocol, Protocol::kTcp) << "TCP by default";
+  EXPECT_EQ(require.ports[1].first(), 8443);
+  EXPECT_EQ(require.ports[1].last(), 8444);
+  EXPECT_THAT(tls.require_tls[1].peers, IsEmpty()) << "every peer";
+  EXPECT_THAT(tls.require_tls[1].ports, IsEmpty()) << "every TCP port";
 }
 
 TEST(ParsePoliciesTest, AppliesDefaults) {
@@ -130,6 +151,81 @@ TEST(ParsePoliciesTest, NetworkAbsentMeansNotGoverned) {
   ASSERT_THAT(result.diagnostics, IsEmpty());
   EXPECT_EQ(result.policies.at(0).mode, Mode::kAudit);
   EXPECT_FALSE(result.policies.at(0).network.has_value());
+}
+
+TEST(ParsePoliciesTest, TlsDefaultsToTls12BothWaysWithoutRequireTls) {
+  const ParseResult result = ParsePolicies(PolicyWith("  tls: {}\n"), "f.yaml");
+  ASSERT_THAT(result.diagnostics, IsEmpty()) << Texts(result.diagnostics)[0];
+  const Policy& policy = result.policies.at(0);
+  EXPECT_FALSE(policy.network.has_value());
+  ASSERT_TRUE(policy.tls.has_value());
+  EXPECT_EQ(policy.tls->min_version, TlsVersion::kTls12);
+  EXPECT_EQ(policy.tls->direction, TlsDirection::kBoth);
+  EXPECT_THAT(policy.tls->require_tls, IsEmpty());
+}
+
+TEST(ParsePoliciesTest, TlsAbsentSetsNoFloor) {
+  const ParseResult result = ParsePolicies(PolicyWith("  network: {}\n"), "f.yaml");
+  ASSERT_THAT(result.diagnostics, IsEmpty());
+  EXPECT_FALSE(result.policies.at(0).tls.has_value());
+}
+
+TEST(ParsePoliciesTest, MinVersionIsTheScalarTextQuotedOrNot) {
+  const std::vector<std::pair<std::string, TlsVersion>> cases = {
+      {"1.0", TlsVersion::kTls10},     {"\"1.1\"", TlsVersion::kTls11}, {"1.2", TlsVersion::kTls12},
+      {"'1.3'", TlsVersion::kTls13}};
+  for (const auto& [text, version] : cases) {
+    const ParseResult result =
+        ParsePolicies(PolicyWith("  tls: {minVersion: " + text + ", direction: ingress}\n"), "f.yaml");
+    ASSERT_THAT(result.diagnostics, IsEmpty()) << text << ": " << Texts(result.diagnostics)[0];
+    EXPECT_EQ(result.policies.at(0).tls->min_version, version) << text;
+    EXPECT_EQ(result.policies.at(0).tls->direction, TlsDirection::kIngress);
+  }
+}
+
+TEST(ParsePoliciesTest, BadMinVersion) {
+  constexpr char kExpected[] =
+      "spec.tls.minVersion: expected one of \"1.0\", \"1.1\", \"1.2\", \"1.3\", got ";
+  EXPECT_THAT(Errors(PolicyWith("  tls:\n    minVersion: 1.4\n")),
+              ElementsAre(absl::StrCat("f.yaml:8:17: ", kExpected, "\"1.4\"")));
+  EXPECT_THAT(Errors(PolicyWith("  tls: {minVersion: 1.30}\n")),
+              ElementsAre(absl::StrCat("f.yaml:7:21: ", kExpected, "\"1.30\"")));
+  EXPECT_THAT(Errors(PolicyWith("  tls: {minVersion: TLSv1.2}\n")),
+              ElementsAre(absl::StrCat("f.yaml:7:21: ", kExpected,
+                                       "\"TLSv1.2\" (write the version number alone, e.g. \"1.2\")")));
+  EXPECT_THAT(Errors(PolicyWith("  tls: {minVersion: [1.2]}\n")),
+              ElementsAre("f.yaml:7:21: spec.tls.minVersion: expected a string, got a sequence"));
+}
+
+TEST(ParsePoliciesTest, TlsUnknownFieldAndDirection) {
+  EXPECT_THAT(Errors(PolicyWith("  tls:\n"
+                                "    direction: outbound\n"
+                                "    minversion: \"1.2\"\n")),
+              ElementsAre("f.yaml:8:16: spec.tls.direction: expected one of egress, ingress, both, "
+                          "got \"outbound\"",
+                          "f.yaml:9:5: unknown field \"minversion\" in spec.tls (expected one of: "
+                          "minVersion, direction, requireTLS)"));
+}
+
+TEST(ParsePoliciesTest, RequireTlsTakesEgressPeersAndTcpPorts) {
+  EXPECT_THAT(Errors(PolicyWith("  tls:\n"
+                                "    requireTLS:\n"
+                                "      - from: []\n"
+                                "      - to: [{ipBlock: {cidr: 10.0.0.1/8}}]\n"
+                                "        ports:\n"
+                                "          - {protocol: UDP, port: 443}\n"
+                                "          - {protocol: SCTP}\n"
+                                "          - {port: 0}\n")),
+              ElementsAre("f.yaml:9:9: unknown field \"from\" in spec.tls.requireTLS[0] (expected "
+                          "one of: to, ports)",
+                          "f.yaml:10:31: spec.tls.requireTLS[1].to[0].ipBlock.cidr: \"10.0.0.1/8\" "
+                          "has host bits set (did you mean 10.0.0.0/8?)",
+                          "f.yaml:12:24: spec.tls.requireTLS[1].ports[0].protocol: UDP is not "
+                          "supported here: TLS over UDP (QUIC, DTLS) is not inspected (expected TCP)",
+                          "f.yaml:13:24: spec.tls.requireTLS[1].ports[1].protocol: SCTP is not "
+                          "supported (expected TCP)",
+                          "f.yaml:14:20: spec.tls.requireTLS[1].ports[2].port: expected an integer "
+                          "from 1 to 65535, got 0"));
 }
 
 TEST(ParsePoliciesTest, ReadsEveryDocumentAndSkipsEmptyOnes) {

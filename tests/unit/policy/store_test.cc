@@ -259,5 +259,21 @@ TEST_F(PolicyStoreTest, LoadPoliciesOnceReturnsEveryErrorOnItsOwnLine) {
                 Path("gone.yaml") + ": no such file or directory");
 }
 
+// What `nsfencectl validate` prints for a policy file with spec.tls mistakes.
+TEST(LoadPoliciesOnceTest, ReportsTlsMistakes) {
+  const std::string file = NSFENCE_SOURCE_DIR "/tests/unit/policy/testdata/tls-invalid.yaml";
+  const absl::StatusOr<std::vector<Policy>> policies = LoadPoliciesOnce({file});
+  ASSERT_FALSE(policies.ok());
+  EXPECT_EQ(policies.status().message(),
+            file + ":9:17: spec.tls.minVersion: expected one of \"1.0\", \"1.1\", \"1.2\", \"1.3\", "
+                   "got \"1.4\"\n" +
+                file + ":10:16: spec.tls.direction: expected one of egress, ingress, both, got "
+                       "\"outbound\"\n" +
+                file + ":12:31: spec.tls.requireTLS[0].to[0].ipBlock.cidr: \"10.0.0.1/8\" has host "
+                       "bits set (did you mean 10.0.0.0/8?)\n" +
+                file + ":13:28: spec.tls.requireTLS[0].ports[0].protocol: UDP is not supported "
+                       "here: TLS over UDP (QUIC, DTLS) is not inspected (expected TCP)");
+}
+
 }  // namespace
 }  // namespace nsfence::policy
