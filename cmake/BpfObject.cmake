@@ -84,6 +84,9 @@ function(nsfence_bpf_skeleton)
     VERBATIM)
 
   add_custom_target(${ARG_NAME}_skel_gen DEPENDS ${skeleton})
+  # vmlinux.h is generated in the top directory: a target dependency orders it
+  # for skeletons declared in other directories too.
+  add_dependencies(${ARG_NAME}_skel_gen nsfence_vmlinux)
   add_library(${ARG_NAME}_skel INTERFACE)
   add_dependencies(${ARG_NAME}_skel ${ARG_NAME}_skel_gen)
   # SYSTEM: generated code is not ours to lint.

@@ -11,8 +11,6 @@
 #include <bpf/bpf_helpers.h>
 #include "nsfence/tls_parser.h"
 
-/* A real hello takes a few hundred steps (one per field byte). */
-#define TLS_FEED_MAX_STEPS 8192
 
 struct tls_feed {
 	struct __sk_buff *skb;
@@ -57,10 +55,10 @@ __noinline int tls_feed_skb(struct __sk_buff *skb, struct nsf_tls_parser *parser
 
 	if (!parser || !consumed)
 		return NSF_TLS_MALFORMED;
-	bpf_loop(TLS_FEED_MAX_STEPS, tls_feed_step, &f, 0);
+	bpf_loop(NSF_TLS_MAX_STEPS, tls_feed_step, &f, 0);
 	*consumed = f.off - off;
 	if (f.result == NSF_TLS_CONTINUE && f.off < end)
-		return NSF_TLS_MALFORMED; /* out of steps: too many fields for one segment */
+		return NSF_TLS_MALFORMED; /* out of steps (only past NSF_TLS_MAX_STEPS bytes) */
 	return f.result;
 }
 

@@ -27,6 +27,12 @@
 
 /* Size of the field accumulator (the longest field read is the 32-byte random). */
 #define NSF_TLS_WINDOW 32
+/*
+ * Steps one piece of a stream may take. Each step consumes at least one byte,
+ * so this covers any skb up to 128 KiB: running out of steps is not a way
+ * around the parser.
+ */
+#define NSF_TLS_MAX_STEPS (1u << 17)
 #define NSF_TLS_MAX_RECORD (16384 + 2048) /* TLSCiphertext bound, RFC 8446 5.2 */
 
 #define NSF_TLS_CONTENT_CCS 0x14
@@ -301,7 +307,8 @@ NSF_TLS_INLINE int nsf_tls_field(struct nsf_tls_parser *p)
 		p->body_left -= 3;
 		if (a[0] != 0 || len > p->body_left || len == 0)
 			return nsf_tls_extension_rest(p);
-		p->name_left = (__u16)len;
+		/* Only what fits is copied; the rest of the extension is skipped in one step. */
+		p->name_left = (__u16)(len < NSFENCE_SNI_LEN - 1 ? len : NSFENCE_SNI_LEN - 1);
 		p->phase = NSF_TLS_SNI_NAME;
 		return NSF_TLS_CONTINUE;
 	}
