@@ -10,12 +10,15 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/cgroup.h"
 #include "common/errno_status.h"
+#include "common/ip.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "events/json.h"
@@ -88,7 +91,82 @@ void ReadAll(int fd) {
 // Editors write a file in several steps; reload once they are done.
 constexpr absl::Duration kReloadSettle = absl::Milliseconds(100);
 
+std::string Describe(const loader::BlockedSocket& s) {
+  const IpFamily family = s.conn.family == NSFENCE_FAMILY_V4 ? IpFamily::kV4 : IpFamily::kV6;
+  return absl::StrCat("TLS connection ", IpAddress(family, s.conn.local_addr).WithPort(s.conn.local_port),
+                      " -> ", IpAddress(family, s.conn.peer_addr).WithPort(s.conn.peer_port),
+                      " (socket cookie ", s.cookie, ", pod cgroup id ", s.conn.cgroup_id, ")");
+}
+
 }  // namespace
+
+absl::flat_hash_map<uint64_t, std::string> PodCgroupDirs(
+    const absl::flat_hash_map<std::string, uint64_t>& cgroup_ids, const std::string& cgroup_mount) {
+  absl::flat_hash_map<uint64_t, std::string> dirs;
+  for (const auto& [path, id] : cgroup_ids) dirs.emplace(id, cgroup::Resolve(cgroup_mount, path));
+  return dirs;
+}
+
+std::vector<absl::Status> EndInPodNetns(const std::string& pod_cgroup_dir,
+                                        const std::vector<loader::BlockedSocket>& sockets) {
+  absl::StatusOr<int> netns = loader::OpenPodNetns(pod_cgroup_dir);
+  if (!netns.ok()) return std::vector<absl::Status>(sockets.size(), netns.status());
+  std::vector<absl::Status> results = loader::DestroySockets(sockets, *netns);
+  close(*netns);
+  return results;
+}
+
+BlockedTlsDrain::BlockedTlsDrain(loader::MapIo* tls_blocked, EndConnections end, int max_attempts)
+    : map_(tls_blocked), end_(std::move(end)), max_attempts_(max_attempts) {}
+
+absl::StatusOr<BlockedTlsDrain::Result> BlockedTlsDrain::Drain(
+    const absl::flat_hash_map<uint64_t, std::string>& pod_dirs) {
+  // Read first, act after: the map must not change while it is iterated.
+  absl::flat_hash_map<uint64_t, std::vector<loader::BlockedSocket>> by_pod;
+  loader::TypedMap<uint64_t, nsfence_tls_blocked> map(map_);
+  NSF_RETURN_IF_ERROR(map.ForEach([&](const uint64_t& cookie, const nsfence_tls_blocked& conn) {
+    by_pod[conn.cgroup_id].push_back({.cookie = cookie, .conn = conn});
+  }));
+
+  Result result;
+  absl::flat_hash_map<uint64_t, int> failures;  // only entries still in the map
+  for (const auto& [cgroup_id, sockets] : by_pod) {
+    std::vector<absl::Status> ended;
+    if (const auto dir = pod_dirs.find(cgroup_id); dir == pod_dirs.end()) {
+      ended.assign(sockets.size(), absl::NotFoundError(absl::StrCat(
+                                       "pod cgroup id ", cgroup_id, " is no pod this agent enforces "
+                                       "(deleted, or not in the inventory in force)")));
+    } else {
+      ended = end_(dir->second, sockets);
+      if (ended.size() != sockets.size()) {
+        ended.assign(sockets.size(), absl::InternalError("ending connections gave no status for each"));
+      }
+    }
+    for (size_t i = 0; i < sockets.size(); ++i) {
+      const loader::BlockedSocket& s = sockets[i];
+      const auto failed_before = failures_.find(s.cookie);
+      const int attempts = (failed_before == failures_.end() ? 0 : failed_before->second) + 1;
+      bool remove = ended[i].ok();
+      if (remove) {
+        ++result.ended;
+      } else if (attempts >= max_attempts_) {
+        log::Warn("could not end blocked ", Describe(s), " after ", attempts, " attempts: ",
+                  ended[i].message(), "; its packets stay dropped, but nsfence stops trying to end it");
+        remove = true;
+        ++result.abandoned;
+      } else {
+        failures[s.cookie] = attempts;
+        ++result.pending;
+      }
+      if (!remove) continue;
+      if (absl::Status d = map.Delete(s.cookie); !d.ok() && !absl::IsNotFound(d)) {
+        log::Warn("removing ", Describe(s), " from ", map_->name(), ": ", d.message());
+      }
+    }
+  }
+  failures_ = std::move(failures);
+  return result;
+}
 
 Agent::Agent(AgentOptions options)
     : options_(std::move(options)),
@@ -124,7 +202,7 @@ absl::Status Agent::Start() {
   }
   inventory_ = *std::move(inventory);
 
-  NSF_RETURN_IF_ERROR(loader::RequireAll(loader::ProbeSegmentationFeatures()));
+  NSF_RETURN_IF_ERROR(loader::RequireAll(loader::ProbeDatapathFeatures()));
   NSF_ASSIGN_OR_RETURN(cgroup_mount_, cgroup::FindV2Mount());
   NSF_ASSIGN_OR_RETURN(cgroup_root_, CgroupRoot(cgroup_mount_, options_.cgroup_root));
   NSF_ASSIGN_OR_RETURN(const int level, cgroup::Level(cgroup_mount_, cgroup_root_));
@@ -140,6 +218,9 @@ absl::Status Agent::Start() {
   enforcer_ = std::make_unique<loader::Enforcer>(
       datapath_->maps(), datapath_->registry(),
       [mount](const std::string& path) { return cgroup::Id(cgroup::Resolve(mount, path)); });
+  // Sockets that had no TLS floor look at their pod's policy again after a change.
+  enforcer_->set_on_change([datapath = datapath_.get()] { return datapath->BumpTlsGeneration(); });
+  tls_drain_ = std::make_unique<BlockedTlsDrain>(datapath_->tls_blocked(), EndInPodNetns);
   NSF_RETURN_IF_ERROR(enforcer_->Adopt());
   if (datapath_->adopted_maps()) {
     log::Info("adopting pinned state under ", options_.bpffs_dir, ": ",
@@ -154,15 +235,15 @@ absl::Status Agent::Start() {
   }
   NSF_ASSIGN_OR_RETURN(reader_, events::RingbufReader::Open(
                                     datapath_->events_fd(),
-                                    [this](const nsfence_network_event& r) { OnRecord(r); }));
+                                    [this](const events::Record& r) { OnRecord(r); }));
   NSF_ASSIGN_OR_RETURN(FileWatcher watcher, FileWatcher::Create());
   watcher_.emplace(std::move(watcher));
   NSF_RETURN_IF_ERROR(WatchInputs());
   NSF_ASSIGN_OR_RETURN(last_counters_, datapath_->ReadCounters());
 
   log::Info("ready: enforcing ", policies_.policies().size(), " policies on ", cgroup_root_,
-            " (generation ", generation_, ", ", datapath_->adopted_links(), " of 5 links adopted, pins under ",
-            options_.bpffs_dir, ")");
+            " (generation ", generation_, ", ", datapath_->adopted_links(), " of ",
+            datapath_->ProgramSizes().size(), " links adopted, pins under ", options_.bpffs_dir, ")");
   return absl::OkStatus();
 }
 
@@ -171,6 +252,7 @@ absl::Status Agent::EnforceNow() {
                        enforcer_->Enforce(policies_.policies(), inventory_));
   directory_ = std::make_unique<InventoryDirectory>(inventory_, report.cgroup_ids,
                                                     std::move(report.policy_names), &enforcer_->registry());
+  pod_dirs_ = PodCgroupDirs(report.cgroup_ids, cgroup_mount_);
   ++generation_;
   unresolved_cgroups_ = std::move(report.unresolved_cgroups);
   for (const std::string& w : report.warnings) log::Warn(w);
@@ -224,11 +306,25 @@ void Agent::RetryUnresolvedPods() {
   }
 }
 
-void Agent::OnRecord(const nsfence_network_event& record) {
+void Agent::OnRecord(const events::Record& record) {
   const std::string line = events::ToJsonLine(events::Enrich(record, *directory_, clock_)) + "\n";
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fflush(stdout);
   ++events_printed_;
+  if (std::holds_alternative<nsfence_tls_event>(record) &&
+      events::NetworkPart(record).action == NSFENCE_ACTION_BLOCKED) {
+    tls_blocked_reported_ = true;
+  }
+}
+
+void Agent::EndBlockedTlsConnections() {
+  tls_blocked_reported_ = false;
+  absl::StatusOr<BlockedTlsDrain::Result> r = tls_drain_->Drain(pod_dirs_);
+  if (!r.ok()) {
+    log::Warn("ending blocked TLS connections: ", r.status().message());
+    return;
+  }
+  if (r->ended > 0) log::Info("ended ", r->ended, " blocked TLS connections");
 }
 
 void Agent::CheckCounters() {
@@ -262,8 +358,10 @@ absl::Status Agent::Loop() {
     epoll_event ev{.events = EPOLLIN, .data = {.fd = fd}};
     if (epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev) != 0) return ErrnoStatus(errno, "epoll_ctl");
   }
-  // Records queued while no agent ran (after a crash or an upgrade).
+  // Records queued while no agent ran (after a crash or an upgrade), and the
+  // connections blocked meanwhile.
   if (absl::StatusOr<int> n = reader_->Drain(); n.ok() && *n > 0) log::Info("reported ", *n, " queued violations");
+  EndBlockedTlsConnections();
 
   absl::Status status;
   bool running = true;
@@ -279,6 +377,7 @@ absl::Status Agent::Loop() {
       const int fd = ready[i].data.fd;
       if (fd == reader_->epoll_fd()) {
         if (absl::StatusOr<int> r = reader_->Drain(); !r.ok()) log::Warn(r.status().message());
+        if (tls_blocked_reported_) EndBlockedTlsConnections();
       } else if (fd == watcher_->fd()) {
         if (watcher_->Drain()) ArmOnce(reload_fd, kReloadSettle);
       } else if (fd == reload_fd) {
@@ -288,6 +387,7 @@ absl::Status Agent::Loop() {
         ReadAll(stats_fd);
         CheckCounters();
         RetryUnresolvedPods();
+        EndBlockedTlsConnections();
       } else if (fd == signal_fd) {
         signalfd_siginfo info{};
         while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
@@ -308,6 +408,8 @@ absl::Status Agent::Loop() {
 
 absl::Status Agent::Stop() {
   if (reader_) (void)reader_->Drain();
+  // Once detached, nothing drops a blocked connection's packets any more.
+  if (tls_drain_) EndBlockedTlsConnections();
   CheckCounters();
   log::Info("printed ", events_printed_, " violations");
   if (options_.keep_enforcement_on_exit) {

@@ -5,20 +5,61 @@
 #include "absl/strings/str_cat.h"
 
 namespace nsfence::events {
+namespace {
 
-absl::StatusOr<nsfence_network_event> DecodeNetworkEvent(const void* data, size_t size) {
+// Records may grow at their end in later ABI versions: a longer record of a
+// known kind is read up to the fields this agent knows.
+template <typename T>
+absl::StatusOr<T> Copy(const void* data, size_t size, const nsfence_event_header& hdr, const char* what) {
+  T out;
+  if (size < sizeof(out) || hdr.size < sizeof(out)) {
+    return absl::DataLossError(absl::StrCat(what, " record of ", size, " bytes (header says ", hdr.size,
+                                            "), expected ", sizeof(out)));
+  }
+  std::memcpy(&out, data, sizeof(out));
+  return out;
+}
+
+absl::StatusOr<nsfence_event_header> Header(const void* data, size_t size) {
   nsfence_event_header hdr;
   if (size < sizeof(hdr)) return absl::DataLossError(absl::StrCat("record of ", size, " bytes has no header"));
   std::memcpy(&hdr, data, sizeof(hdr));
-  if (hdr.kind != NSFENCE_EVENT_NETWORK) {
-    return absl::InvalidArgumentError(absl::StrCat("record kind ", hdr.kind, " is not a network event"));
+  return hdr;
+}
+
+}  // namespace
+
+absl::StatusOr<Record> DecodeRecord(const void* data, size_t size) {
+  absl::StatusOr<nsfence_event_header> hdr = Header(data, size);
+  if (!hdr.ok()) return hdr.status();
+  switch (hdr->kind) {
+    case NSFENCE_EVENT_NETWORK: {
+      absl::StatusOr<nsfence_network_event> e = Copy<nsfence_network_event>(data, size, *hdr, "network");
+      if (!e.ok()) return e.status();
+      return Record(*e);
+    }
+    case NSFENCE_EVENT_TLS: {
+      absl::StatusOr<nsfence_tls_event> e = Copy<nsfence_tls_event>(data, size, *hdr, "tls");
+      if (!e.ok()) return e.status();
+      return Record(*e);
+    }
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("record kind ", hdr->kind, " is unknown"));
   }
-  nsfence_network_event e;
-  if (size < sizeof(e) || hdr.size < sizeof(e)) {
-    return absl::DataLossError(absl::StrCat("network record of ", size, " bytes, expected ", sizeof(e)));
+}
+
+absl::StatusOr<nsfence_network_event> DecodeNetworkEvent(const void* data, size_t size) {
+  absl::StatusOr<nsfence_event_header> hdr = Header(data, size);
+  if (!hdr.ok()) return hdr.status();
+  if (hdr->kind != NSFENCE_EVENT_NETWORK) {
+    return absl::InvalidArgumentError(absl::StrCat("record kind ", hdr->kind, " is not a network event"));
   }
-  std::memcpy(&e, data, sizeof(e));
-  return e;
+  return Copy<nsfence_network_event>(data, size, *hdr, "network");
+}
+
+const nsfence_network_event& NetworkPart(const Record& record) {
+  if (const auto* tls = std::get_if<nsfence_tls_event>(&record)) return tls->net;
+  return std::get<nsfence_network_event>(record);
 }
 
 }  // namespace nsfence::events

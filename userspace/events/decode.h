@@ -3,15 +3,26 @@
 #define NSFENCE_EVENTS_DECODE_H_
 
 #include <cstddef>
+#include <variant>
 
 #include "absl/status/statusor.h"
 #include "nsfence/abi.h"
 
 namespace nsfence::events {
 
-// A network record, or an error for a record that is too short or of
-// another kind (it is counted, not printed).
+// One ring buffer record, by its header's kind. A TLS event carries the
+// network fields too (nsfence_tls_event.net).
+using Record = std::variant<nsfence_network_event, nsfence_tls_event>;
+
+// A record of a known kind, or an error for a record that is too short or of
+// a kind this agent does not know (it is counted, not printed).
+absl::StatusOr<Record> DecodeRecord(const void* data, size_t size);
+
+// A network record only; any other kind is an error.
 absl::StatusOr<nsfence_network_event> DecodeNetworkEvent(const void* data, size_t size);
+
+// The network fields of either kind.
+const nsfence_network_event& NetworkPart(const Record& record);
 
 }  // namespace nsfence::events
 

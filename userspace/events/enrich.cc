@@ -4,7 +4,9 @@
 
 #include <cstring>
 #include <string>
+#include <variant>
 
+#include "events/tls_names.h"
 #include "google/protobuf/timestamp.pb.h"
 
 namespace nsfence::events {
@@ -85,6 +87,21 @@ Event Enrich(const nsfence_network_event& raw, const Directory& directory, const
   }
   out.set_policy(directory.PolicyName(raw.policy));
   return out;
+}
+
+Event Enrich(const nsfence_tls_event& raw, const Directory& directory, const BootClock& clock) {
+  Event out = Enrich(raw.net, directory, clock);
+  out.set_kind("tls");
+  out.set_offered_max_version(TlsVersionName(raw.offered_max_version));
+  out.set_negotiated_version(TlsVersionName(raw.negotiated_version));
+  out.set_sni(std::string(raw.sni, strnlen(raw.sni, sizeof(raw.sni))));
+  out.set_reason(TlsReasonName(raw.reason));
+  out.set_min_version(TlsFloorName(raw.floor));
+  return out;
+}
+
+Event Enrich(const Record& raw, const Directory& directory, const BootClock& clock) {
+  return std::visit([&](const auto& r) { return Enrich(r, directory, clock); }, raw);
 }
 
 }  // namespace nsfence::events

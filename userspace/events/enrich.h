@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "absl/time/time.h"
+#include "events/decode.h"
 #include "events/directory.h"
 #include "events/events.pb.h"
 #include "nsfence/abi.h"
@@ -24,6 +25,9 @@ class BootClock {
 };
 
 Event Enrich(const nsfence_network_event& raw, const Directory& directory, const BootClock& clock);
+// kind "tls": the network fields plus what the handshake showed.
+Event Enrich(const nsfence_tls_event& raw, const Directory& directory, const BootClock& clock);
+Event Enrich(const Record& raw, const Directory& directory, const BootClock& clock);
 
 }  // namespace nsfence::events
 

@@ -28,7 +28,7 @@ absl::StatusOr<int> RingbufReader::Drain() {
 
 int RingbufReader::OnRecord(void* ctx, void* data, size_t size) {
   auto* self = static_cast<RingbufReader*>(ctx);
-  absl::StatusOr<nsfence_network_event> e = DecodeNetworkEvent(data, size);
+  absl::StatusOr<Record> e = DecodeRecord(data, size);
   if (!e.ok()) {
     ++self->undecodable_;
     return 0;

@@ -1,5 +1,6 @@
-// Reads violation records from the kernel's ring buffer and hands each one,
-// decoded, to a callback. Records the agent cannot decode are counted.
+// Reads violation records (network and TLS) from the kernel's ring buffer
+// and hands each one, decoded, to a callback. Records the agent cannot decode
+// (too short, or of an unknown kind) are counted.
 #ifndef NSFENCE_EVENTS_RINGBUF_READER_H_
 #define NSFENCE_EVENTS_RINGBUF_READER_H_
 
@@ -8,6 +9,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "events/decode.h"
 #include "nsfence/abi.h"
 
 struct ring_buffer;
@@ -16,7 +18,7 @@ namespace nsfence::events {
 
 class RingbufReader {
  public:
-  using Handler = std::function<void(const nsfence_network_event&)>;
+  using Handler = std::function<void(const Record&)>;
 
   static absl::StatusOr<std::unique_ptr<RingbufReader>> Open(int ringbuf_map_fd, Handler handler);
   ~RingbufReader();

@@ -25,7 +25,7 @@ FeatureProbe Helper(bpf_prog_type type, bpf_func_id helper, std::string name,
 
 }  // namespace
 
-std::vector<FeatureProbe> ProbeSegmentationFeatures() {
+std::vector<FeatureProbe> ProbeDatapathFeatures() {
   return {
       {"BTF (/sys/kernel/btf/vmlinux)", "CO-RE programs", access("/sys/kernel/btf/vmlinux", R_OK) == 0},
       ProgType(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, "cgroup sock_addr programs (Linux 4.17+)",
@@ -43,6 +43,15 @@ std::vector<FeatureProbe> ProbeSegmentationFeatures() {
              "finding the pod of a receiving socket"),
       Helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_sk_fullsock, "bpf_sk_fullsock (Linux 5.1+)",
              "recognising replies on connected UDP sockets"),
+      MapType(BPF_MAP_TYPE_SK_STORAGE, "socket storage maps (Linux 5.2+)", "per-connection TLS state"),
+      Helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_sk_storage_get,
+             "bpf_sk_storage_get in cgroup_skb programs (Linux 5.2+)", "per-connection TLS state"),
+      Helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_tcp_sock, "bpf_tcp_sock in cgroup_skb programs (Linux 5.1+)",
+             "finding where an accepted connection's stream starts"),
+      Helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_loop, "bpf_loop (Linux 5.17+)", "parsing TLS hellos"),
+      Helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_netns_cookie,
+             "bpf_get_netns_cookie in cgroup_skb programs (Linux 5.8+)",
+             "naming the network namespace of a blocked TLS connection"),
   };
 }
 

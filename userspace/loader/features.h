@@ -16,8 +16,8 @@ struct FeatureProbe {
   bool available = false;
 };
 
-// Probes everything the segmentation datapath needs.
-std::vector<FeatureProbe> ProbeSegmentationFeatures();
+// Probes everything the datapath needs: segmentation and the TLS floor.
+std::vector<FeatureProbe> ProbeDatapathFeatures();
 
 // OK when every probe is available; else FailedPrecondition naming each
 // missing feature and what needs it.

@@ -1,32 +1,18 @@
 #include "events/enrich.h"
 
 #include <cstring>
+#include <variant>
 
 #include "events/decode.h"
 #include "events/json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "unit/events/fake_directory.h"
 
 namespace nsfence::events {
 namespace {
 
-class FakeDirectory : public Directory {
- public:
-  std::optional<PodRef> PodByCgroup(uint64_t id) const override {
-    if (id != 99) return std::nullopt;
-    return PodRef{.namespace_name = "job-a", .name = "runner", .ips = {*IpAddress::Parse("10.0.0.2"), *IpAddress::Parse("fd00::2")}};
-  }
-  std::optional<PodRef> PodByIp(const IpAddress& ip) const override {
-    if (ip != *IpAddress::Parse("10.0.1.7")) return std::nullopt;
-    return PodRef{.namespace_name = "job-b", .name = "worker"};
-  }
-  std::string NamespaceOfIdentity(uint32_t id) const override {
-    return id == 300 ? "job-a" : id == 301 ? "job-b" : "";
-  }
-  std::string PolicyName(uint32_t id) const override { return id == 400 ? "workflow-jobs" : ""; }
-};
-
-nsfence_network_event Record() {
+nsfence_network_event NetworkRecord() {
   nsfence_network_event e{};
   e.hdr.kind = NSFENCE_EVENT_NETWORK;
   e.hdr.size = sizeof(e);
@@ -52,7 +38,7 @@ nsfence_network_event Record() {
 const BootClock kClock(absl::Hours(24));
 
 TEST(EnrichTest, EgressRecordNamesBothSides) {
-  const Event e = Enrich(Record(), FakeDirectory(), kClock);
+  const Event e = Enrich(NetworkRecord(), FakeDirectory(), kClock);
   EXPECT_EQ(e.kind(), "network");
   EXPECT_EQ(e.action(), "blocked");
   EXPECT_EQ(e.direction(), "egress");
@@ -71,7 +57,7 @@ TEST(EnrichTest, EgressRecordNamesBothSides) {
 }
 
 TEST(EnrichTest, IngressRecordPutsThePeerAtTheSource) {
-  nsfence_network_event r = Record();
+  nsfence_network_event r = NetworkRecord();
   r.direction = NSFENCE_DIR_INGRESS;
   r.pid = 0;
   r.family = NSFENCE_FAMILY_V6;
@@ -97,7 +83,7 @@ TEST(EnrichTest, IngressRecordPutsThePeerAtTheSource) {
 }
 
 TEST(EnrichTest, UnknownCgroupFallsBackToTheIdentitysNamespace) {
-  nsfence_network_event r = Record();
+  nsfence_network_event r = NetworkRecord();
   r.cgroup_id = 1;
   r.peer_kind = NSFENCE_PEER_HOST;
   const Event e = Enrich(r, FakeDirectory(), kClock);
@@ -107,7 +93,7 @@ TEST(EnrichTest, UnknownCgroupFallsBackToTheIdentitysNamespace) {
 }
 
 TEST(JsonTest, OneLineWithSnakeCaseFieldsInSchemaOrder) {
-  const std::string line = ToJsonLine(Enrich(Record(), FakeDirectory(), kClock));
+  const std::string line = ToJsonLine(Enrich(NetworkRecord(), FakeDirectory(), kClock));
   EXPECT_EQ(line,
             R"({"time":"1970-01-02T00:00:05.000000123Z","kind":"network","action":"blocked",)"
             R"("direction":"egress","namespace":"job-a","pod":"runner","pid":4242,"comm":"curl",)"
@@ -116,13 +102,22 @@ TEST(JsonTest, OneLineWithSnakeCaseFieldsInSchemaOrder) {
 }
 
 TEST(DecodeTest, RejectsShortAndForeignRecords) {
-  const nsfence_network_event r = Record();
+  const nsfence_network_event r = NetworkRecord();
   EXPECT_TRUE(DecodeNetworkEvent(&r, sizeof(r)).ok());
   EXPECT_FALSE(DecodeNetworkEvent(&r, sizeof(r) - 1).ok());
   EXPECT_FALSE(DecodeNetworkEvent(&r, 4).ok());
   nsfence_network_event other = r;
   other.hdr.kind = 77;
   EXPECT_FALSE(DecodeNetworkEvent(&other, sizeof(other)).ok());
+  EXPECT_FALSE(DecodeRecord(&other, sizeof(other)).ok()) << "unknown kinds are counted, not printed";
+}
+
+TEST(DecodeTest, NetworkRecordDecodesAsNetworkKind) {
+  const nsfence_network_event r = NetworkRecord();
+  const absl::StatusOr<Record> d = DecodeRecord(&r, sizeof(r));
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_TRUE(std::holds_alternative<nsfence_network_event>(*d));
+  EXPECT_EQ(NetworkPart(*d).cgroup_id, 99u);
 }
 
 }  // namespace

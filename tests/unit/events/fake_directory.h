@@ -1,0 +1,32 @@
+// A Directory with one pod (job-a/runner, cgroup 99), one peer pod
+// (job-b/worker at 10.0.1.7), identities 300/301 and policy 400.
+#ifndef NSFENCE_TESTS_UNIT_EVENTS_FAKE_DIRECTORY_H_
+#define NSFENCE_TESTS_UNIT_EVENTS_FAKE_DIRECTORY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "events/directory.h"
+
+namespace nsfence::events {
+
+class FakeDirectory : public Directory {
+ public:
+  std::optional<PodRef> PodByCgroup(uint64_t id) const override {
+    if (id != 99) return std::nullopt;
+    return PodRef{.namespace_name = "job-a", .name = "runner", .ips = {*IpAddress::Parse("10.0.0.2"), *IpAddress::Parse("fd00::2")}};
+  }
+  std::optional<PodRef> PodByIp(const IpAddress& ip) const override {
+    if (ip != *IpAddress::Parse("10.0.1.7")) return std::nullopt;
+    return PodRef{.namespace_name = "job-b", .name = "worker"};
+  }
+  std::string NamespaceOfIdentity(uint32_t id) const override {
+    return id == 300 ? "job-a" : id == 301 ? "job-b" : "";
+  }
+  std::string PolicyName(uint32_t id) const override { return id == 400 ? "workflow-jobs" : ""; }
+};
+
+}  // namespace nsfence::events
+
+#endif  // NSFENCE_TESTS_UNIT_EVENTS_FAKE_DIRECTORY_H_
