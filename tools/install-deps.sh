@@ -13,6 +13,11 @@ packages=(
   libyaml-cpp-dev libgtest-dev libgmock-dev
   # end-to-end harness
   iproute2 procps
+  # TLS fixture capture (tools/capture-tls-fixtures.py): real clients and servers
+  openssl curl gnutls-bin python3
+  # (the TLS end-to-end tests, tests/e2e/tls_*_test.cc, run the same four)
+  # benchmark TLS load (bench/load/tls_*.cc): OpenSSL
+  libssl-dev
 )
 
 if [[ $(id -u) -ne 0 ]]; then
