@@ -26,18 +26,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/kernel_test.h"
-#include "support/tls_hellos.h"
+#include "support/tls_hello_builder.h"
 
 namespace nsfence::bpftest {
 namespace {
 
-using nsfence::testing::Bytes;
-using nsfence::testing::ClientHello;
-using nsfence::testing::HelloSpec;
-using nsfence::testing::InRecords;
-using nsfence::testing::ServerHello;
-using nsfence::testing::ClientHelloMessage;
-using nsfence::testing::Sslv2ClientHello;
+using tls::testing::Bytes;
+using tls::testing::ChangeCipherSpec;
+using tls::testing::HelloBuilder;
+using tls::testing::Sslv2ClientHello;
 
 constexpr uint16_t kPort = 4433;
 
@@ -170,12 +167,6 @@ Script Sends(Bytes data, std::vector<size_t> cuts = {}) {
   return [data = std::move(data), cuts = std::move(cuts)](int fd) { SendPieces(fd, data, cuts); };
 }
 
-Bytes Concat(std::vector<Bytes> parts) {
-  Bytes out;
-  for (const Bytes& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
-
 Bytes Text(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
 class TlsDatapathTest : public ::testing::Test {
@@ -234,8 +225,9 @@ class TlsDatapathTest : public ::testing::Test {
   std::string pod_;
 };
 
-const Bytes kTls10Hello = ClientHello({.legacy_version = 0x0301, .sni = "old.example"});
-const Bytes kTls13Hello = ClientHello({.supported_versions = {0x0a0a, 0x0304, 0x0303}, .sni = "new.example"});
+const Bytes kTls10Hello = HelloBuilder::Client().LegacyVersion(0x0301).Sni("old.example").Records();
+const Bytes kTls13Hello =
+    HelloBuilder::Client().Versions({0x0a0a, 0x0304, 0x0303}).Sni("new.example").Records();
 
 TEST_F(TlsDatapathTest, ClientOfferingTls10IsBlockedWithOneEvent) {
   EnforceFloor12();
@@ -277,7 +269,7 @@ TEST_F(TlsDatapathTest, HelloSplitOverWritesIsJudgedWhole) {
 
 TEST_F(TlsDatapathTest, HelloOverSeveralRecordsAndSegments) {
   EnforceFloor12();
-  const Bytes big = InRecords(ClientHelloMessage({.supported_versions = {0x0302, 0x0301}, .padding = 5000}), 512);
+  const Bytes big = HelloBuilder::Client().Filler(5000).Versions({0x0302, 0x0301}).Records(512);
   const Received r = RunInPod(pod_, {.client = Sends(big, {700, 2900})});
   EXPECT_LT(r.server, static_cast<int>(big.size()));
   const auto events = fixture_->DrainTlsEvents();
@@ -287,7 +279,7 @@ TEST_F(TlsDatapathTest, HelloOverSeveralRecordsAndSegments) {
 
 TEST_F(TlsDatapathTest, LargeTls13HelloPasses) {
   EnforceFloor12();
-  const Bytes big = InRecords(ClientHelloMessage({.supported_versions = {0x0304}, .padding = 9000}), 16384);
+  const Bytes big = HelloBuilder::Client().Filler(9000).Versions({0x0304}).Records();
   const Received r = RunInPod(pod_, {.client = Sends(big)});
   EXPECT_EQ(r.server, static_cast<int>(big.size()));
   EXPECT_THAT(fixture_->DrainTlsEvents(), ::testing::IsEmpty());
@@ -295,7 +287,7 @@ TEST_F(TlsDatapathTest, LargeTls13HelloPasses) {
 
 TEST_F(TlsDatapathTest, ServerSelectingTls10IsBlocked) {
   EnforceFloor12();
-  const Bytes answer = ServerHello({.legacy_version = 0x0301});
+  const Bytes answer = HelloBuilder::Server().LegacyVersion(0x0301).Records();
   const Received r = RunInPod(pod_, {.client = Sends(kTls13Hello), .server = Sends(answer)});
   EXPECT_EQ(r.server, static_cast<int>(kTls13Hello.size()));
   EXPECT_EQ(r.client, 0);
@@ -308,14 +300,14 @@ TEST_F(TlsDatapathTest, ServerSelectingTls10IsBlocked) {
 
 TEST_F(TlsDatapathTest, RetryRequestThenTls13Passes) {
   EnforceFloor12();
-  const Bytes hrr = ServerHello({.supported_versions = {0x0304}, .retry_request = true});
-  const Bytes ccs = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01};
-  const Bytes second = ServerHello({.supported_versions = {0x0304}});
+  const Bytes hrr = HelloBuilder::RetryRequest().Records();
+  const Bytes ccs = ChangeCipherSpec();
+  const Bytes second = HelloBuilder::Server().Versions({0x0304}).Records();
   const Received r = RunInPod(pod_, {.client = [&](int fd) {
                                        SendPieces(fd, kTls13Hello, {});
                                      },
                                      .server = [&](int fd) {
-                                       SendPieces(fd, Concat({hrr, ccs}), {});
+                                       SendPieces(fd, tls::testing::Concat({hrr, ccs}), {});
                                        SendPieces(fd, second, {});
                                      }});
   EXPECT_EQ(r.client, static_cast<int>(hrr.size() + ccs.size() + second.size()));
@@ -404,7 +396,7 @@ TEST_F(TlsDatapathTest, AuditFloorReportsAndPasses) {
 
 TEST_F(TlsDatapathTest, Tls13FloorBlocksTls12) {
   SetFloors({.egress_enforce = 4, .ingress_enforce = 4});
-  const Received r = RunInPod(pod_, {.client = Sends(ClientHello({.supported_versions = {0x0303}}))});
+  const Received r = RunInPod(pod_, {.client = Sends(HelloBuilder::Client().Versions({0x0303}).Records())});
   EXPECT_EQ(r.server, 0);
   ASSERT_EQ(fixture_->DrainTlsEvents().size(), 1u);
 }

@@ -6,7 +6,7 @@
 #include "gtest/gtest.h"
 #include "tls/hello_parser.h"
 #include "tls/tls_feed.h"
-#include "unit/tls/hello_builder.h"
+#include "support/tls_hello_builder.h"
 #include "unit/tls/stream_testing.h"
 
 namespace nsfence::tls {

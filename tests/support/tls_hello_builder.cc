@@ -1,4 +1,4 @@
-#include "unit/tls/hello_builder.h"
+#include "support/tls_hello_builder.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 // Builds TLS ClientHello/ServerHello messages and records byte by byte, for
 // crafted parser cases: every length is computed unless a test overrides it.
-#ifndef NSFENCE_TESTS_UNIT_TLS_HELLO_BUILDER_H_
-#define NSFENCE_TESTS_UNIT_TLS_HELLO_BUILDER_H_
+#ifndef NSFENCE_TESTS_SUPPORT_TLS_HELLO_BUILDER_H_
+#define NSFENCE_TESTS_SUPPORT_TLS_HELLO_BUILDER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -91,4 +91,4 @@ Bytes Sslv2ClientHello(uint16_t version);
 
 }  // namespace nsfence::tls::testing
 
-#endif  // NSFENCE_TESTS_UNIT_TLS_HELLO_BUILDER_H_
+#endif  // NSFENCE_TESTS_SUPPORT_TLS_HELLO_BUILDER_H_
