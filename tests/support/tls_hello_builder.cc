@@ -140,14 +140,17 @@ Bytes HandshakeMessage(uint8_t type, size_t n) {
 
 Bytes Sslv2ClientHello(uint16_t version) {
   // msg_type(1) version(2) cipher_spec_length(2) session_id_length(2)
-  // challenge_length(2), one 3-byte cipher spec, a 16-byte challenge.
+  // challenge_length(2), then what OpenSSL clients sent: TLS_RSA_WITH_AES_128_CBC_SHA,
+  // _AES_256_CBC_SHA, _3DES_EDE_CBC_SHA and the renegotiation SCSV as 3-byte
+  // SSL 2.0 cipher specs, no session id, a 32-byte challenge.
+  const Bytes specs = {0x00, 0x00, 0x2f, 0x00, 0x00, 0x35, 0x00, 0x00, 0x0a, 0x00, 0x00, 0xff};
   Bytes body = {0x01};
   PutU16(body, version);
-  PutU16(body, 3);
+  PutU16(body, static_cast<uint32_t>(specs.size()));
   PutU16(body, 0);
-  PutU16(body, 16);
-  Append(body, {0x00, 0x00, 0x2f});
-  Append(body, Bytes(16, 0x77));
+  PutU16(body, 32);
+  Append(body, specs);
+  Append(body, Bytes(32, 0x77));
   Bytes out;
   PutU16(out, 0x8000 | static_cast<uint32_t>(body.size()));
   Append(out, body);
