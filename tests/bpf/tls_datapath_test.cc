@@ -378,6 +378,33 @@ TEST_F(TlsDatapathTest, Ipv6HelloIsJudged) {
   EXPECT_EQ(passed.server, static_cast<int>(kTls13Hello.size())) << passed.client;
 }
 
+TEST_F(TlsDatapathTest, SessionBelowTheFloorFromBeforeThePolicyIsBlocked) {
+  // A TLS 1.0 session set up while no floor applied; its next record, after
+  // the policy arrives, carries version 1.0 in its header.
+  const Bytes data = tls::testing::Records(Bytes(40, 0xab), 0x17, 16384, 0x0301);
+  const Received r = RunInPod(pod_, {.client = [&](int fd) {
+                                       SendPieces(fd, kTls10Hello, {});
+                                       EnforceFloor12();
+                                       SendPieces(fd, data, {});
+                                     }});
+  EXPECT_EQ(r.server, static_cast<int>(kTls10Hello.size()));
+  const auto events = fixture_->DrainTlsEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].reason, NSFENCE_TLS_SESSION_BELOW_FLOOR);
+  EXPECT_EQ(events[0].negotiated_version, 0x0301);
+}
+
+TEST_F(TlsDatapathTest, SessionAtTls12FromBeforeThePolicyPasses) {
+  const Bytes data = tls::testing::Records(Bytes(40, 0xab), 0x17, 16384, 0x0303);
+  const Received r = RunInPod(pod_, {.client = [&](int fd) {
+                                       SendPieces(fd, kTls13Hello, {});
+                                       EnforceFloor12();
+                                       SendPieces(fd, data, {});
+                                     }});
+  EXPECT_EQ(r.server, static_cast<int>(kTls13Hello.size() + data.size()));
+  EXPECT_THAT(fixture_->DrainTlsEvents(), ::testing::IsEmpty());
+}
+
 TEST_F(TlsDatapathTest, AuditFloorReportsAndPasses) {
   SetFloors({.egress_audit = 3, .ingress_audit = 3});
   const Received r = RunInPod(pod_, {.client = Sends(kTls10Hello)});
