@@ -428,10 +428,10 @@ static __always_inline int inspect(struct __sk_buff *skb, bool egress)
 	if (!sk || sk->protocol != IPPROTO_TCP || sk->state == BPF_TCP_LISTEN)
 		return SKB_PASS;
 	st = bpf_sk_storage_get(&nsf_tls_sockets, sk, 0, 0);
+	if (st && st->phase == TLS_SOCK_DONE)
+		return SKB_PASS; /* the bulk of all packets: one lookup */
 	gen = tls_generation();
 	if (st) {
-		if (st->phase == TLS_SOCK_DONE)
-			return SKB_PASS;
 		if (st->phase == TLS_SOCK_BLOCKED)
 			return is_reset(skb, egress) ? SKB_PASS : SKB_DROP;
 		if (st->phase == TLS_SOCK_NO_POLICY && st->generation == gen)
