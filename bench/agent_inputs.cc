@@ -24,7 +24,7 @@ absl::Status WriteFile(const std::string& path, const std::string& text) {
 }  // namespace
 
 absl::StatusOr<AgentInputs> WriteAgentInputs(const testbed::Testbed& testbed, int namespaces,
-                                             const std::string& dir) {
+                                             bool tls_floor, const std::string& dir) {
   const int filler_count = namespaces - kMeasuredNamespaces;
   if (filler_count < 0 || filler_count > kMaxFillers) {
     return absl::InvalidArgumentError(absl::StrCat("namespace count ", namespaces, " is not in [",
@@ -34,12 +34,13 @@ absl::StatusOr<AgentInputs> WriteAgentInputs(const testbed::Testbed& testbed, in
   const std::vector<Filler> fillers = MakeFillers(filler_count);
   AgentInputs inputs{
       .namespaces = namespaces,
+      .tls_floor = tls_floor,
       .policies = namespaces,  // one per filler, one per measured namespace
       .inventory_path = absl::StrCat(dir, "/inventory-", namespaces, ".yaml"),
-      .policy_path = absl::StrCat(dir, "/policies-", namespaces, ".yaml"),
+      .policy_path = absl::StrCat(dir, "/policies-", namespaces, tls_floor ? "-tls" : "", ".yaml"),
   };
   NSF_RETURN_IF_ERROR(WriteFile(inputs.inventory_path, BenchInventoryYaml(testbed, fillers)));
-  NSF_RETURN_IF_ERROR(WriteFile(inputs.policy_path, BenchPoliciesYaml(fillers)));
+  NSF_RETURN_IF_ERROR(WriteFile(inputs.policy_path, BenchPoliciesYaml(fillers, tls_floor)));
   return inputs;
 }
 

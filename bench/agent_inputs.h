@@ -15,14 +15,17 @@ inline constexpr int kMeasuredNamespaces = 2;
 
 struct AgentInputs {
   int namespaces = 0;
+  // The measured namespaces' policies set a TLS floor (bench_policies.h).
+  bool tls_floor = false;
   int policies = 0;
   std::string inventory_path;
   std::string policy_path;
 };
 
-// Writes <dir>/inventory-<namespaces>.yaml and <dir>/policies-<namespaces>.yaml.
+// Writes <dir>/inventory-<namespaces>.yaml and <dir>/policies-<namespaces>.yaml
+// (with a TLS floor: <dir>/policies-<namespaces>-tls.yaml).
 absl::StatusOr<AgentInputs> WriteAgentInputs(const testbed::Testbed& testbed, int namespaces,
-                                             const std::string& dir);
+                                             bool tls_floor, const std::string& dir);
 
 }  // namespace nsfence::bench
 

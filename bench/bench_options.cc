@@ -46,11 +46,16 @@ std::string BenchUsage() {
 
 Measures what the agent costs pod traffic: TCP connection setup rate and
 TCP/UDP request/response latency between two pods of different namespaces,
-without an agent and with agents enforcing on inventories of different sizes.
+without an agent and with agents enforcing on inventories of different sizes;
+and TLS (OpenSSL): full handshakes per second (TLS 1.3 and 1.2, a new TCP
+connection each) and bulk throughput over one TLS 1.3 connection, without an
+agent and with an agent whose policies also set a TLS floor of 1.2 on both
+pods.
 Builds a private testbed (network namespaces, a bridge and cgroups of its
 own) and removes it afterwards; prints figures, ratios and a verdict.
 With an agent it also meters the datapath itself: the run time of the
-agent's BPF programs per connection and round trip, from the kernel's BPF
+agent's BPF programs per connection, round trip, TLS handshake and MB of
+TLS data, from the kernel's BPF
 run-time statistics (on only while that load runs; the
 kernel.bpf_stats_enabled sysctl is left alone).
 
@@ -60,13 +65,21 @@ kernel.bpf_stats_enabled sysctl is left alone).
                              rotating order; medians are printed (default 3)
   --namespaces N,M,...       namespace counts of the agent scenarios, the two
                              measured namespaces included (default 10,10000)
+  --tls-namespaces N         namespace count of the TLS floor scenario (default:
+                             the smallest of --namespaces; 0: none, TLS is then
+                             measured without an agent only)
+  --tls-everywhere           run the TLS workloads in the agent scenarios without
+                             a TLS floor too (what the TLS programs cost TLS
+                             traffic no floor governs)
+  --no-tls                   no TLS workloads and no TLS floor scenario
   --connect-threads N        client threads of the connection-rate loop (default 1)
-  --rr-cpu N                 CPU of the load server and the request/response
-                             clients (default 0; -1: not pinned)
-  --connect-cpu N            CPU of the connection-rate clients (default 0;
-                             -1: not pinned). By default all load shares one
-                             CPU: no cross-CPU wake-ups, whose cost varies a
-                             lot in a VM
+  --rr-cpu N                 CPU of the load server, the request/response
+                             clients and the TLS bulk client (default 0; -1:
+                             not pinned)
+  --connect-cpu N            CPU of the connection-rate and TLS handshake
+                             clients (default 0; -1: not pinned). By default
+                             all load shares one CPU: no cross-CPU wake-ups,
+                             whose cost varies a lot in a VM
   --agent-timeout-seconds S  how long an agent may take to become ready (default 120)
   --quiet-timeout-seconds S  before agent starts and measurements, wait up to S
                              for other work on the machine to leave the CPUs
@@ -74,6 +87,7 @@ kernel.bpf_stats_enabled sysctl is left alone).
   --attempts N               measure again while more than 10% of the CPUs were
                              busy outside the pods, up to N attempts (default 3)
   --quick                    smoke test: 1 s runs, 0.2 s warm-up, one round
+                             (TLS included)
   --help                     this text
 )";
 }
@@ -97,6 +111,14 @@ absl::StatusOr<BenchOptions> ParseBenchArgs(const std::vector<std::string>& args
     }
     if (flag == "--quick") {
       quick = true;
+      continue;
+    }
+    if (flag == "--no-tls") {
+      config.tls = false;
+      continue;
+    }
+    if (flag == "--tls-everywhere") {
+      config.tls_everywhere = true;
       continue;
     }
     if (!has_value) {
@@ -128,6 +150,13 @@ absl::StatusOr<BenchOptions> ParseBenchArgs(const std::vector<std::string>& args
       NSF_ASSIGN_OR_RETURN(config.load.connect_threads, Count(flag, value, 1));
     } else if (flag == "--namespaces") {
       NSF_ASSIGN_OR_RETURN(config.namespace_counts, Counts(flag, value));
+    } else if (flag == "--tls-namespaces") {
+      NSF_ASSIGN_OR_RETURN(const int count, Count(flag, value, 0));
+      if (count == 1) {
+        return absl::InvalidArgumentError(
+            "--tls-namespaces expects 0 or a count >= 2 (the two measured namespaces count)");
+      }
+      config.tls_namespaces = count;
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown argument \"", flag, "\" (see --help)"));

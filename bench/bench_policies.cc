@@ -16,9 +16,21 @@ std::string FillersPeer() {
   return absl::StrCat("{namespaceSelector: {matchLabels: {", kRoleLabel, ": ", kFillerRole, "}}}");
 }
 
-// One IsolationPolicy document; `rules` are indented lines below `network:`.
+// The `tls` section of a measured namespace's policy; empty without a floor.
+std::string TlsSection(bool tls_floor) {
+  if (!tls_floor) return "";
+  return absl::StrCat(
+      "  tls:\n"
+      "    minVersion: \"",
+      kBenchTlsFloor,
+      "\"\n"
+      "    direction: both\n");
+}
+
+// One IsolationPolicy document; `rules` are indented lines below `network:`,
+// `tls` lines below `spec:` (or empty).
 std::string Policy(const std::string& name, const std::string& selected_namespace,
-                   const std::string& rules) {
+                   const std::string& rules, const std::string& tls = "") {
   return absl::Substitute(R"(---
 apiVersion: nsfence.io/v1alpha1
 kind: IsolationPolicy
@@ -30,16 +42,18 @@ spec:
   mode: enforce
   network:
     crossNamespace: deny
-$2)",
-                          name, selected_namespace, rules);
+$2$3)",
+                          name, selected_namespace, rules, tls);
 }
 
 std::string LoadPorts() {
-  return absl::Substitute("[{protocol: TCP, port: $0, endPort: $1}, {protocol: UDP, port: $0}]",
-                          kEchoPort, kClosePort);
+  return absl::Substitute(
+      "[{protocol: TCP, port: $0, endPort: $1}, {protocol: UDP, port: $0}, "
+      "{protocol: TCP, port: $2, endPort: $3}]",
+      kEchoPort, kClosePort, kTlsHandshakePort, kTlsBulkPort);
 }
 
-std::string ClientPolicy() {
+std::string ClientPolicy(bool tls_floor) {
   return Policy("bench-client", kClientNamespace,
                 absl::StrCat("    egress:\n"
                              "      - to: [",
@@ -47,10 +61,11 @@ std::string ClientPolicy() {
                              "\n", "      - to: [", FillersPeer(), "]\n",
                              "        ports: [{protocol: TCP, port: 443}]\n",
                              "      - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}]\n",
-                             "        ports: [{protocol: TCP, port: 443}]\n"));
+                             "        ports: [{protocol: TCP, port: 443}]\n"),
+                TlsSection(tls_floor));
 }
 
-std::string ServerPolicy() {
+std::string ServerPolicy(bool tls_floor) {
   return Policy(
       "bench-server", kServerNamespace,
       absl::StrCat("    ingress:\n"
@@ -62,7 +77,8 @@ std::string ServerPolicy() {
                    // like any datagram it sends.
                    "    egress:\n"
                    "      - to: [",
-                   NamespacePeer(kClientNamespace), "]\n", "        ports: [{protocol: UDP}]\n"));
+                   NamespacePeer(kClientNamespace), "]\n", "        ports: [{protocol: UDP}]\n"),
+      TlsSection(tls_floor));
 }
 
 std::string FillerPolicy(const std::vector<Filler>& fillers, size_t i) {
@@ -83,8 +99,8 @@ std::string FillerPolicy(const std::vector<Filler>& fillers, size_t i) {
 
 }  // namespace
 
-std::string BenchPoliciesYaml(const std::vector<Filler>& fillers) {
-  std::string out = absl::StrCat(ClientPolicy(), ServerPolicy());
+std::string BenchPoliciesYaml(const std::vector<Filler>& fillers, bool tls_floor) {
+  std::string out = absl::StrCat(ClientPolicy(tls_floor), ServerPolicy(tls_floor));
   for (size_t i = 0; i < fillers.size(); ++i) absl::StrAppend(&out, FillerPolicy(fillers, i));
   return out;
 }

@@ -1,8 +1,11 @@
 // The policies of a benchmark run, as one multi-document YAML file:
-//   bench-client (bench-a): egress to bench-b on the load ports, to every
-//     filler on TCP 443 and to the internet on TCP 443;
+//   bench-client (bench-a): egress to bench-b on the load ports (TLS ones
+//     included), to every filler on TCP 443 and to the internet on TCP 443;
 //   bench-server (bench-b): ingress from bench-a on the load ports and from
 //     every filler on TCP 443; egress to bench-a over UDP, for its echoes;
+//   with a TLS floor, both of these also set `tls: {minVersion: "1.2",
+//     direction: both}`: the measured pods may neither offer (as clients)
+//     nor select (as servers) a TLS version below 1.2;
 //   filler-<n>: a policy per filler, egress to the next filler and to
 //     bench-b, ingress from the previous filler.
 // Every namespace is governed with crossNamespace: deny, so the rulesets of
@@ -18,7 +21,10 @@
 
 namespace nsfence::bench {
 
-std::string BenchPoliciesYaml(const std::vector<Filler>& fillers);
+// The TLS floor every TLS scenario sets.
+inline constexpr char kBenchTlsFloor[] = "1.2";
+
+std::string BenchPoliciesYaml(const std::vector<Filler>& fillers, bool tls_floor);
 
 }  // namespace nsfence::bench
 

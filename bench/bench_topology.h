@@ -1,5 +1,5 @@
 // The two namespaces whose traffic is measured, and the ports of the load
-// server (see load/server.h).
+// server (see load/server.h and load/tls_server.h).
 #ifndef NSFENCE_BENCH_BENCH_TOPOLOGY_H_
 #define NSFENCE_BENCH_BENCH_TOPOLOGY_H_
 
@@ -18,6 +18,9 @@ inline constexpr uint16_t kEchoPort = 7000;
 inline constexpr uint16_t kClosePort = kEchoPort + 1;
 // Allowed by no policy: probes to it show whether enforcement is on.
 inline constexpr uint16_t kDeniedPort = 7002;
+// TLS: a full handshake per connection, then close; and a bulk sink.
+inline constexpr uint16_t kTlsHandshakePort = 7443;
+inline constexpr uint16_t kTlsBulkPort = kTlsHandshakePort + 1;
 
 }  // namespace nsfence::bench
 

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "agent_inputs.h"
 #include "agent_run.h"
+#include "bench_policies.h"
 #include "bench_topology.h"
 #include "bpf_run_time_stats.h"
 #include "common/status_macros.h"
@@ -38,6 +39,12 @@ std::string Describe(const LoadFigures& f) {
   return absl::StrFormat(
       "conn/s %7.0f   TCP rr p50 %6.1f p99 %6.1f us   UDP rr p50 %6.1f p99 %6.1f us",
       f.connections_per_second, f.tcp_rr.p50_us, f.tcp_rr.p99_us, f.udp_rr.p50_us, f.udp_rr.p99_us);
+}
+
+std::string DescribeTls(const LoadFigures& f) {
+  return absl::StrFormat("TLS 1.3 %6.0f hs/s   TLS 1.2 %6.0f hs/s   TLS bulk %6.0f MB/s",
+                         f.tls13_handshakes_per_second, f.tls12_handshakes_per_second,
+                         f.tls_bulk_mb_per_second);
 }
 
 // "connection loop 812 ns/connection, ..." over every workload.
@@ -82,7 +89,12 @@ class Session {
   absl::Status Measure(Scenario& scenario);
   // The load, measured again while other work disturbs it (up to the
   // configured attempts). With `agent`, its datapath is metered too.
-  absl::StatusOr<Measurement> MeasureUndisturbed(const std::string& label, const AgentRun* agent);
+  absl::StatusOr<Measurement> MeasureUndisturbed(const std::string& label,
+                                                 const std::vector<Workload>& workloads,
+                                                 const AgentRun* agent);
+  // Where the load server writes its certificate; empty without TLS.
+  std::string TlsCertPath() const;
+  absl::Status AddAgentScenario(int namespaces, bool tls_floor);
   // Returns when the CPUs are quiet, or after the quiet timeout.
   absl::Status WaitForQuiet();
 
@@ -113,9 +125,13 @@ absl::Status Session::Setup() {
   NSF_RETURN_IF_ERROR(BuildTestbed());
   cpu_meter_.emplace(testbed_->cgroup_root());
   NSF_RETURN_IF_ERROR(PrepareScenarios());
-  load_.emplace(*client_, *server_, bin_dir_ + "/nsfence-bench-load", config_.load);
+  load_.emplace(*client_, *server_, bin_dir_ + "/nsfence-bench-load", config_.load, TlsCertPath());
   NSF_RETURN_IF_ERROR(load_->StartServer());
   return WarmUp();
+}
+
+std::string Session::TlsCertPath() const {
+  return config_.tls ? work_dir_->path() + "/tls-server-cert.pem" : "";
 }
 
 void Session::CheckDatapathMetering() {
@@ -143,17 +159,33 @@ absl::Status Session::BuildTestbed() {
 }
 
 absl::Status Session::PrepareScenarios() {
-  scenarios_.push_back({.results = {.label = "no agent"}});
-  for (int count : config_.namespace_counts) {
-    const absl::Time start = absl::Now();
-    NSF_ASSIGN_OR_RETURN(AgentInputs inputs, WriteAgentInputs(*testbed_, count, work_dir_->path()));
-    progress_ << absl::StrFormat(
-        "inputs for %d namespaces (%d policies, %d filler pods) written in %.2f s\n", count,
-        inputs.policies, count - kMeasuredNamespaces, absl::ToDoubleSeconds(absl::Now() - start));
-    scenarios_.push_back(
-        {.results = {.label = absl::StrCat("agent, ", count, " ns"), .namespaces = count},
-         .inputs = std::move(inputs)});
+  scenarios_.push_back({.results = {.label = "no agent", .tls_load = config_.tls}});
+  for (int count : config_.namespace_counts) NSF_RETURN_IF_ERROR(AddAgentScenario(count, false));
+  if (config_.tls && config_.tls_everywhere) {
+    for (Scenario& scenario : scenarios_) scenario.results.tls_load = true;
   }
+  if (config_.tls && !config_.namespace_counts.empty()) {
+    const int count = config_.tls_namespaces.value_or(
+        *std::min_element(config_.namespace_counts.begin(), config_.namespace_counts.end()));
+    if (count > 0) NSF_RETURN_IF_ERROR(AddAgentScenario(count, true));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Session::AddAgentScenario(int namespaces, bool tls_floor) {
+  const absl::Time start = absl::Now();
+  NSF_ASSIGN_OR_RETURN(AgentInputs inputs,
+                       WriteAgentInputs(*testbed_, namespaces, tls_floor, work_dir_->path()));
+  progress_ << absl::StrFormat(
+      "inputs for %d namespaces (%d policies%s, %d filler pods) written in %.2f s\n", namespaces,
+      inputs.policies, tls_floor ? absl::StrCat(", TLS floor ", kBenchTlsFloor) : "",
+      namespaces - kMeasuredNamespaces, absl::ToDoubleSeconds(absl::Now() - start));
+  scenarios_.push_back(
+      {.results = {.label = absl::StrCat(tls_floor ? "agent+TLS, " : "agent, ", namespaces, " ns"),
+                   .namespaces = namespaces,
+                   .tls_floor = tls_floor,
+                   .tls_load = tls_floor},
+       .inputs = std::move(inputs)});
   return absl::OkStatus();
 }
 
@@ -162,9 +194,14 @@ absl::Status Session::WarmUp() {
   LoadSettings settings = config_.load;
   settings.measured = absl::Milliseconds(500);
   settings.warmup = absl::ZeroDuration();
-  LoadRunner warmup(*client_, *server_, bin_dir_ + "/nsfence-bench-load", settings);
-  NSF_ASSIGN_OR_RETURN(LoadFigures figures, warmup.Measure());
+  LoadRunner warmup(*client_, *server_, bin_dir_ + "/nsfence-bench-load", settings, TlsCertPath());
+  NSF_ASSIGN_OR_RETURN(LoadFigures figures, warmup.Measure(WorkloadsOf(config_.tls)));
   progress_ << "warm-up: " << Describe(figures) << "\n";
+  if (config_.tls) {
+    progress_ << "warm-up: " << DescribeTls(figures) << " (" << figures.tls13.version << " "
+              << figures.tls13.cipher << ", " << figures.tls12.version << " "
+              << figures.tls12.cipher << "; OpenSSL " << figures.tls13.openssl << ")\n";
+  }
   return absl::OkStatus();
 }
 
@@ -183,10 +220,20 @@ absl::Status Session::Measure(Scenario& scenario) {
     agent.emplace(std::move(started));
     results.startups.push_back(agent->startup());
   }
-  const absl::Status enforcement =
+  absl::Status enforcement =
       CheckEnforcement(*client_, *server_, testbed_->tools().netprobe, agent.has_value());
+  if (enforcement.ok() && results.tls_load) {
+    absl::StatusOr<std::string> probe = CheckTlsFloor(*load_, results.tls_floor);
+    if (probe.ok()) {
+      progress_ << absl::StrFormat("  %-18s TLS floor probe, a TLS 1.1 handshake: %s\n",
+                                   results.label, *probe);
+    }
+    enforcement = probe.status();
+  }
   absl::StatusOr<Measurement> measured =
-      enforcement.ok() ? MeasureUndisturbed(results.label, agent ? &*agent : nullptr) : enforcement;
+      enforcement.ok() ? MeasureUndisturbed(results.label, WorkloadsOf(results.tls_load),
+                                            agent ? &*agent : nullptr)
+                       : enforcement;
   if (agent) {
     const AgentStop stop = agent->Stop();
     results.stops.push_back(stop);
@@ -207,6 +254,9 @@ absl::Status Session::Measure(Scenario& scenario) {
                                  absl::ToDoubleSeconds(results.stops.back().took));
   }
   progress_ << "\n";
+  if (results.tls_load) {
+    progress_ << absl::StrFormat("  %-18s %s\n", "", DescribeTls(measured->figures));
+  }
   if (measured->datapath) {
     progress_ << absl::StrFormat("  %-18s datapath %s\n", "",
                                  DescribeDatapath(*measured->datapath));
@@ -215,14 +265,14 @@ absl::Status Session::Measure(Scenario& scenario) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Session::Measurement> Session::MeasureUndisturbed(const std::string& label,
-                                                                 const AgentRun* agent) {
+absl::StatusOr<Session::Measurement> Session::MeasureUndisturbed(
+    const std::string& label, const std::vector<Workload>& workloads, const AgentRun* agent) {
   std::optional<std::string> links_dir;
   if (agent != nullptr && datapath_metering_) links_dir = agent->links_dir();
   for (int attempt = 1;; ++attempt) {
     NSF_RETURN_IF_ERROR(WaitForQuiet());
     NSF_ASSIGN_OR_RETURN(const CpuCounters before, cpu_meter_->Read());
-    NSF_ASSIGN_OR_RETURN(MeteredLoad load, MeasureMeteredLoad(*load_, links_dir));
+    NSF_ASSIGN_OR_RETURN(MeteredLoad load, MeasureMeteredLoad(*load_, workloads, links_dir));
     NSF_ASSIGN_OR_RETURN(const CpuCounters after, cpu_meter_->Read());
     const CpuUse use = UseBetween(before, after);
     if (use.others() <= config_.quiet_threshold || attempt >= config_.attempts) {

@@ -1,11 +1,14 @@
 // The benchmark proper: a testbed with the measured pair of pods, the load
-// server started once, and rounds in which every scenario (no agent, then an
-// agent per namespace count) is measured once, in an order that rotates
-// from round to round so that drift spreads evenly over the scenarios.
+// server started once, and rounds in which every scenario (no agent, an
+// agent per namespace count, and an agent whose policies also set a TLS
+// floor) is measured once, in an order that rotates from round to round so
+// that drift spreads evenly over the scenarios. The TLS workloads run in
+// the no-agent and the TLS floor scenarios (with tls_everywhere, in all).
 #ifndef NSFENCE_BENCH_BENCHMARK_H_
 #define NSFENCE_BENCH_BENCHMARK_H_
 
 #include <atomic>
+#include <optional>
 #include <ostream>
 #include <vector>
 
@@ -20,6 +23,15 @@ struct BenchConfig {
   // Total namespaces in the agent's inventory, one scenario each.
   std::vector<int> namespace_counts = {10, 10000};
   int rounds = 3;
+  // TLS handshakes and bulk throughput without an agent and under a TLS
+  // floor; false: neither the TLS workloads nor the TLS floor scenario.
+  bool tls = true;
+  // Total namespaces of the TLS floor scenario; nullopt: the smallest of
+  // namespace_counts; 0: no TLS floor scenario (TLS without an agent only).
+  std::optional<int> tls_namespaces;
+  // Also run the TLS workloads in the agent scenarios without a TLS floor:
+  // what the TLS programs cost TLS traffic that no floor governs.
+  bool tls_everywhere = false;
   LoadSettings load;
   absl::Duration agent_ready_timeout = absl::Minutes(2);
   // Before agent starts and measurements, wait up to quiet_timeout for the

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
 
 #include "bpf_prog_stats.h"
 #include "workload.h"
@@ -15,8 +16,9 @@ namespace nsfence::bench {
 
 struct WorkloadDatapath {
   ProgramCounterSet programs;
-  // Warm-up included, like the counters.
-  int64_t operations = 0;
+  // Warm-up included, like the counters. Whole for all but bulk, which
+  // counts megabytes.
+  double operations = 0;
 };
 
 using DatapathFigures = std::map<Workload, WorkloadDatapath>;
@@ -24,10 +26,13 @@ using DatapathFigures = std::map<Workload, WorkloadDatapath>;
 // Mean run time of one call; 0 when the program did not run.
 double NanosecondsPerCall(const ProgramCounters& counters);
 // Calls per operation of the workload; 0 without operations.
-double CallsPerOperation(const ProgramCounters& counters, int64_t operations);
+double CallsPerOperation(const ProgramCounters& counters, double operations);
 // Run time of every program together per operation: what the datapath adds
-// to one connection or round trip. 0 without operations.
+// to one connection, round trip, handshake or megabyte. 0 without
+// operations.
 double BpfNanosecondsPerOperation(const WorkloadDatapath& workload);
+// The same for the programs whose names start with `prefix` only.
+double BpfNanosecondsPerOperation(const WorkloadDatapath& workload, const std::string& prefix);
 
 }  // namespace nsfence::bench
 

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "datapath_figures.h"
@@ -21,9 +22,11 @@ struct MeteredLoad {
   std::optional<DatapathFigures> datapath;
 };
 
-// `links_dir`: where the agent pinned its links; nullopt: do not meter (no
-// agent, or no run-time statistics on this kernel).
+// Runs `workloads` in order. `links_dir`: where the agent pinned its links;
+// nullopt: do not meter (no agent, or no run-time statistics on this
+// kernel).
 absl::StatusOr<MeteredLoad> MeasureMeteredLoad(const LoadRunner& load,
+                                               const std::vector<Workload>& workloads,
                                                const std::optional<std::string>& links_dir);
 
 }  // namespace nsfence::bench

@@ -66,7 +66,19 @@ std::string SpreadText(const std::vector<double>& values) {
 }
 
 const char* PerOperationHeader(Workload workload) {
-  return workload == Workload::kConnectionLoop ? "/conn" : "/rt";
+  switch (workload) {
+    case Workload::kConnectionLoop:
+      return "/conn";
+    case Workload::kTcpRequestResponse:
+    case Workload::kUdpRequestResponse:
+      return "/rt";
+    case Workload::kTls13Handshakes:
+    case Workload::kTls12Handshakes:
+      return "/hs";
+    case Workload::kTlsBulk:
+      return "/MB";
+  }
+  return "/op";
 }
 
 std::vector<const ScenarioResults*> Metered(const std::vector<ScenarioResults>& scenarios) {
@@ -77,14 +89,37 @@ std::vector<const ScenarioResults*> Metered(const std::vector<ScenarioResults>& 
   return metered;
 }
 
-// The metered scenarios with the fewest and the most namespaces.
+// Whether any round of `s` metered `workload`.
+bool HasPart(const ScenarioResults& s, Workload workload) {
+  return std::any_of(s.datapath.begin(), s.datapath.end(),
+                     [workload](const DatapathFigures& d) { return d.contains(workload); });
+}
+
+// The metered scenarios that ran any of `workloads`.
+std::vector<const ScenarioResults*> Running(const std::vector<const ScenarioResults*>& metered,
+                                            const std::vector<Workload>& workloads) {
+  std::vector<const ScenarioResults*> running;
+  for (const ScenarioResults* s : metered) {
+    if (std::any_of(workloads.begin(), workloads.end(),
+                    [s](Workload w) { return HasPart(*s, w); })) {
+      running.push_back(s);
+    }
+  }
+  return running;
+}
+
+// Of the metered scenarios without a TLS floor (the size comparison), the
+// ones with the fewest and the most namespaces; nullptr for none.
 std::pair<const ScenarioResults*, const ScenarioResults*> SmallestAndLargest(
     const std::vector<const ScenarioResults*>& metered) {
-  const auto [smallest, largest] = std::minmax_element(
-      metered.begin(), metered.end(), [](const ScenarioResults* a, const ScenarioResults* b) {
-        return *a->namespaces < *b->namespaces;
-      });
-  return {*smallest, *largest};
+  const ScenarioResults* smallest = nullptr;
+  const ScenarioResults* largest = nullptr;
+  for (const ScenarioResults* s : metered) {
+    if (s->tls_floor) continue;
+    if (smallest == nullptr || *s->namespaces < *smallest->namespaces) smallest = s;
+    if (largest == nullptr || *s->namespaces > *largest->namespaces) largest = s;
+  }
+  return {smallest, largest};
 }
 
 std::string Comparison(const ScenarioResults& largest, const ScenarioResults& smallest) {
@@ -101,9 +136,10 @@ std::set<std::string> ProgramNames(const ScenarioResults& s) {
   return names;
 }
 
-void PrintProgramRow(const ScenarioResults& s, const std::string& program, std::ostream& out) {
+void PrintProgramRow(const ScenarioResults& s, const std::string& program,
+                     const std::vector<Workload>& workloads, std::ostream& out) {
   out << absl::StrFormat("    %-18s", program);
-  for (Workload w : kWorkloads) {
+  for (Workload w : workloads) {
     const auto counters = [&](const DatapathFigures& d) { return Counters(Part(d, w), program); };
     const double calls = MedianOf(s, [&](const DatapathFigures& d, const LoadFigures&) {
       return static_cast<double>(counters(d).run_count);
@@ -123,20 +159,20 @@ void PrintProgramRow(const ScenarioResults& s, const std::string& program, std::
   out << "\n";
 }
 
-void PrintPrograms(const std::vector<const ScenarioResults*>& metered, std::ostream& out) {
-  out << "\ndatapath: the agent's BPF programs while each workload ran (kernel BPF run-time\n"
-         "statistics; medians over rounds; calls and operations include the clients' warm-up;\n"
-         "the statistics add two clock reads to every call, in the figures above too):\n";
+void PrintPrograms(const std::vector<const ScenarioResults*>& metered,
+                   const std::vector<Workload>& workloads, std::ostream& out) {
   out << absl::StrFormat("  %-20s", "");
-  for (Workload w : kWorkloads) out << absl::StrFormat(" | %-22s", WorkloadName(w));
+  for (Workload w : workloads) out << absl::StrFormat(" | %-22s", WorkloadName(w));
   out << absl::StrFormat("\n  %-20s", "program");
-  for (Workload w : kWorkloads) {
+  for (Workload w : workloads) {
     out << absl::StrFormat(" | %8s %5s %7s", "calls", PerOperationHeader(w), "ns/call");
   }
   out << "\n";
   for (const ScenarioResults* s : metered) {
     out << "  " << s->label << "\n";
-    for (const std::string& program : ProgramNames(*s)) PrintProgramRow(*s, program, out);
+    for (const std::string& program : ProgramNames(*s)) {
+      PrintProgramRow(*s, program, workloads, out);
+    }
   }
 }
 
@@ -147,7 +183,7 @@ void PrintCostPerOperation(const std::vector<const ScenarioResults*>& metered, s
   out << absl::StrFormat("  %-16s %-18s %8s %7s %8s %7s\n", "workload", "scenario", "ns/op",
                          "spread", "share", "spread");
   const auto [smallest, largest] = SmallestAndLargest(metered);
-  for (Workload w : kWorkloads) {
+  for (Workload w : kNetworkWorkloads) {
     const char* workload_name = WorkloadName(w);
     for (const ScenarioResults* s : metered) {
       out << absl::StrFormat(
@@ -172,7 +208,16 @@ void PrintCostPerOperation(const std::vector<const ScenarioResults*>& metered, s
 void PrintDatapath(const std::vector<ScenarioResults>& scenarios, std::ostream& out) {
   const std::vector<const ScenarioResults*> metered = Metered(scenarios);
   if (metered.empty()) return;
-  PrintPrograms(metered, out);
+  out << "\ndatapath: the agent's BPF programs while each workload ran (kernel BPF run-time\n"
+         "statistics; medians over rounds; calls and operations include the clients' warm-up;\n"
+         "the statistics add two clock reads to every call, in the figures above too):\n";
+  const std::vector<Workload> network(kNetworkWorkloads.begin(), kNetworkWorkloads.end());
+  PrintPrograms(metered, network, out);
+  const std::vector<Workload> tls(kTlsWorkloads.begin(), kTlsWorkloads.end());
+  if (const std::vector<const ScenarioResults*> running = Running(metered, tls); !running.empty()) {
+    out << "\n";
+    PrintPrograms(running, tls, out);
+  }
   PrintCostPerOperation(metered, out);
 }
 

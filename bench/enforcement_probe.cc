@@ -33,4 +33,14 @@ absl::Status CheckEnforcement(const testbed::Pod& client, const testbed::Pod& se
   return ExpectProbe(server, client, kEchoPort, netprobe, expected);
 }
 
+absl::StatusOr<std::string> CheckTlsFloor(const LoadRunner& load, bool expect_floor) {
+  NSF_ASSIGN_OR_RETURN(std::string line, load.TlsProbe("1.1"));
+  const absl::string_view expected = expect_floor ? "cut " : "answered ";
+  if (absl::StartsWith(line, expected)) return line;
+  return absl::FailedPreconditionError(absl::StrCat(
+      "a TLS 1.1 handshake ", kClientNamespace, " -> ", kServerNamespace, ":", kTlsHandshakePort,
+      " gave \"", line, "\", expected \"", expected, "...\" (",
+      expect_floor ? "the TLS floor is not in force" : "a TLS floor is in force", ")"));
+}
+
 }  // namespace nsfence::bench

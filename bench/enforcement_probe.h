@@ -8,12 +8,22 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "load_runner.h"
 #include "support/testbed/pod.h"
 
 namespace nsfence::bench {
 
 absl::Status CheckEnforcement(const testbed::Pod& client, const testbed::Pod& server,
                               const std::string& netprobe, bool expect_enforced);
+
+// Whether the TLS floor is in force, judged by a handshake from the client
+// pod offering at most TLS 1.1 to the load's TLS server (which accepts it):
+// answered without a floor, cut (dropped in the kernel, the connection
+// ended) with one. Guards against measuring TLS under an agent that
+// enforces no floor, or the baseline under one that still does. Returns the
+// probe's line ("cut error=ECONNABORTED").
+absl::StatusOr<std::string> CheckTlsFloor(const LoadRunner& load, bool expect_floor);
 
 }  // namespace nsfence::bench
 

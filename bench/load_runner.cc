@@ -34,17 +34,35 @@ absl::StatusOr<double> Number(const std::map<std::string, std::string>& values,
   return number;
 }
 
+std::string Text(const std::map<std::string, std::string>& values, const std::string& key) {
+  const auto it = values.find(key);
+  return it == values.end() ? "?" : it->second;
+}
+
+TlsNegotiated NegotiatedOf(const std::map<std::string, std::string>& values) {
+  return {.version = Text(values, "version"),
+          .cipher = Text(values, "cipher"),
+          .openssl = Text(values, "openssl")};
+}
+
 }  // namespace
 
 LoadRunner::LoadRunner(const testbed::Pod& client, const testbed::Pod& server,
-                       std::string load_binary, LoadSettings settings)
-    : client_(client), server_(server), load_binary_(std::move(load_binary)), settings_(settings) {}
+                       std::string load_binary, LoadSettings settings, std::string tls_cert_path)
+    : client_(client),
+      server_(server),
+      load_binary_(std::move(load_binary)),
+      settings_(settings),
+      tls_cert_path_(std::move(tls_cert_path)) {}
 
 absl::Status LoadRunner::StartServer() {
-  NSF_ASSIGN_OR_RETURN(
-      testbed::BackgroundProcess process,
-      testbed::StartInPod(server_, Concat({load_binary_, "serve", absl::StrCat(kEchoPort)},
-                                          CpuArgs(settings_.rr_cpu))));
+  std::vector<std::string> argv = {load_binary_, "serve", absl::StrCat(kEchoPort)};
+  if (!tls_cert_path_.empty()) {
+    argv = Concat(
+        argv, {"--tls-port", absl::StrCat(kTlsHandshakePort), "--tls-cert-out", tls_cert_path_});
+  }
+  NSF_ASSIGN_OR_RETURN(testbed::BackgroundProcess process,
+                       testbed::StartInPod(server_, Concat(argv, CpuArgs(settings_.rr_cpu))));
   if (!process.WaitForStdout("listening", kServerStart)) {
     return absl::UnavailableError(
         absl::StrCat("the load server did not start: ", process.StderrText()));
@@ -115,6 +133,53 @@ absl::Status LoadRunner::ConnectionLoop(LoadFigures* figures) const {
   return absl::OkStatus();
 }
 
+absl::StatusOr<double> LoadRunner::TlsHandshakes(const std::string& version, int64_t* made,
+                                                 TlsNegotiated* negotiated) const {
+  NSF_ASSIGN_OR_RETURN(KeyValues values,
+                       RunClient("tls-handshakes",
+                                 Concat({"--tls-ca", tls_cert_path_, "--tls-version", version},
+                                        CpuArgs(settings_.connect_cpu)),
+                                 kTlsHandshakePort));
+  NSF_ASSIGN_OR_RETURN(const double count, Number(values, "handshakes"));
+  NSF_ASSIGN_OR_RETURN(const double seconds, Number(values, "seconds"));
+  NSF_ASSIGN_OR_RETURN(const double warmup, Number(values, "warmup_handshakes"));
+  *made = static_cast<int64_t>(count + warmup);
+  *negotiated = NegotiatedOf(values);
+  return seconds > 0 ? count / seconds : 0;
+}
+
+absl::Status LoadRunner::TlsBulk(LoadFigures* figures) const {
+  NSF_ASSIGN_OR_RETURN(KeyValues values,
+                       RunClient("tls-bulk",
+                                 Concat({"--tls-ca", tls_cert_path_, "--write-bytes",
+                                         absl::StrCat(settings_.tls_write_bytes)},
+                                        CpuArgs(settings_.rr_cpu)),
+                                 kTlsBulkPort));
+  NSF_ASSIGN_OR_RETURN(const double bytes, Number(values, "bytes"));
+  NSF_ASSIGN_OR_RETURN(const double seconds, Number(values, "seconds"));
+  NSF_ASSIGN_OR_RETURN(const double warmup, Number(values, "warmup_bytes"));
+  NSF_ASSIGN_OR_RETURN(const double write_bytes, Number(values, "write_bytes"));
+  figures->tls_bulk_mb_per_second = seconds > 0 ? bytes / 1e6 / seconds : 0;
+  figures->tls_bulk_mb_made = (bytes + warmup) / 1e6;
+  figures->tls_bulk_write_bytes = static_cast<int>(write_bytes);
+  figures->tls_bulk = NegotiatedOf(values);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> LoadRunner::TlsProbe(const std::string& max_version) const {
+  NSF_ASSIGN_OR_RETURN(
+      testbed::CommandResult result,
+      testbed::RunInPod(client_, {load_binary_, "tls-probe", server_.ipv4().ToString(),
+                                  absl::StrCat(kTlsHandshakePort), "--tls-ca", tls_cert_path_,
+                                  "--max-version", max_version, "--timeout-ms", "2000"}));
+  const std::string line(absl::StripTrailingAsciiWhitespace(result.stdout_text));
+  if (!result.exit.success()) {
+    return absl::InternalError(absl::StrCat("TLS probe failed (", result.exit.ToString(),
+                                            "): ", line, " ", result.stderr_text));
+  }
+  return line;
+}
+
 absl::Status LoadRunner::Run(Workload workload, LoadFigures* figures) const {
   switch (workload) {
     case Workload::kConnectionLoop:
@@ -129,13 +194,25 @@ absl::Status LoadRunner::Run(Workload workload, LoadFigures* figures) const {
                            RequestResponse("udp-rr", &figures->udp_round_trips_made));
       return absl::OkStatus();
     }
+    case Workload::kTls13Handshakes: {
+      NSF_ASSIGN_OR_RETURN(figures->tls13_handshakes_per_second,
+                           TlsHandshakes("1.3", &figures->tls13_handshakes_made, &figures->tls13));
+      return absl::OkStatus();
+    }
+    case Workload::kTls12Handshakes: {
+      NSF_ASSIGN_OR_RETURN(figures->tls12_handshakes_per_second,
+                           TlsHandshakes("1.2", &figures->tls12_handshakes_made, &figures->tls12));
+      return absl::OkStatus();
+    }
+    case Workload::kTlsBulk:
+      return TlsBulk(figures);
   }
   return absl::InvalidArgumentError("unknown workload");
 }
 
-absl::StatusOr<LoadFigures> LoadRunner::Measure() const {
+absl::StatusOr<LoadFigures> LoadRunner::Measure(const std::vector<Workload>& workloads) const {
   LoadFigures figures;
-  for (Workload workload : kWorkloads) NSF_RETURN_IF_ERROR(Run(workload, &figures));
+  for (Workload workload : workloads) NSF_RETURN_IF_ERROR(Run(workload, &figures));
   return figures;
 }
 

@@ -1,6 +1,6 @@
 // Runs nsfence-bench-load in the measured pods: the server once for the
-// whole benchmark (the same process serves every scenario), the clients
-// anew for each measurement.
+// whole benchmark (the same process serves every scenario, TLS included),
+// the clients anew for each measurement.
 #ifndef NSFENCE_BENCH_LOAD_RUNNER_H_
 #define NSFENCE_BENCH_LOAD_RUNNER_H_
 
@@ -29,20 +29,29 @@ struct LoadSettings {
   // the figures are what the work costs one CPU. -1: not pinned.
   int connect_threads = 1;
   int connect_cpu = 0;
-  // Also the server's CPU.
+  // Also the server's CPU, and the TLS bulk client's. The TLS handshake
+  // clients run on connect_cpu.
   int rr_cpu = 0;
+  // Application data per TLS write (one record each) of the bulk workload.
+  int tls_write_bytes = 16384;
 };
 
 class LoadRunner {
  public:
+  // `tls_cert_path`: where the server writes its certificate, which the
+  // TLS clients trust; empty: no TLS (the TLS workloads then fail).
   LoadRunner(const testbed::Pod& client, const testbed::Pod& server, std::string load_binary,
-             LoadSettings settings);
+             LoadSettings settings, std::string tls_cert_path = "");
 
   absl::Status StartServer();
-  // Connection rate, then TCP and UDP request/response, one after the other.
-  absl::StatusOr<LoadFigures> Measure() const;
+  // The workloads, one after the other.
+  absl::StatusOr<LoadFigures> Measure(const std::vector<Workload>& workloads) const;
   // One workload's client run; fills in that workload's part of `*figures`.
   absl::Status Run(Workload workload, LoadFigures* figures) const;
+  // One TLS handshake from the client pod offering at most `max_version`
+  // ("1.1"); the load tool's verdict line: "answered ...", "cut ..." or
+  // "unconnected ..." (see load/tls_client.h).
+  absl::StatusOr<std::string> TlsProbe(const std::string& max_version) const;
 
  private:
   using KeyValues = std::map<std::string, std::string>;
@@ -54,11 +63,17 @@ class LoadRunner {
   absl::Status ConnectionLoop(LoadFigures* figures) const;
   // The measured round trips; `*made`: also those of the warm-up.
   absl::StatusOr<LatencySummary> RequestResponse(const std::string& command, int64_t* made) const;
+  // Handshakes per second at `version` ("1.3"); `*made`: also those of the
+  // warm-up.
+  absl::StatusOr<double> TlsHandshakes(const std::string& version, int64_t* made,
+                                       TlsNegotiated* negotiated) const;
+  absl::Status TlsBulk(LoadFigures* figures) const;
 
   const testbed::Pod& client_;
   const testbed::Pod& server_;
   std::string load_binary_;
   LoadSettings settings_;
+  std::string tls_cert_path_;
   std::optional<testbed::BackgroundProcess> server_process_;
 };
 

@@ -1,8 +1,10 @@
 // nsfence-bench: what the agent costs the pods it protects. Measures TCP
 // connection setup rate and TCP/UDP request/response latency between two
 // pods of different namespaces, without an agent and with agents whose
-// inventory and policies cover different numbers of namespaces, and prints
-// the figures with their ratios to the no-agent baseline.
+// inventory and policies cover different numbers of namespaces; and TLS
+// handshake rate and bulk throughput without an agent and with an agent
+// whose policies set a TLS floor; and prints the figures with their ratios
+// to the no-agent baseline.
 //
 // Everything runs on a private testbed (network namespaces, veth pairs, a
 // bridge and cgroups of its own); the agent is confined to the testbed's
@@ -18,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "bench_options.h"
+#include "bench_policies.h"
 #include "benchmark.h"
 #include "report.h"
 
@@ -52,14 +55,24 @@ int Main(int argc, char** argv) {
   signal(SIGTERM, RequestStop);
 
   const LoadSettings& load = config.load;
+  const size_t tls_scenarios = config.tls && config.tls_namespaces != 0 ? 1 : 0;
   std::cout << "nsfence-bench: " << config.rounds << " round(s) of "
-            << config.namespace_counts.size() + 1 << " scenarios, "
+            << config.namespace_counts.size() + 1 + tls_scenarios << " scenarios, "
             << absl::ToDoubleSeconds(load.measured) << " s per load run after "
             << absl::ToDoubleSeconds(load.warmup) << " s warm-up; " << sysconf(_SC_NPROCESSORS_ONLN)
             << " CPUs\n"
             << "load: connection rate from " << load.connect_threads << " client thread(s) on "
             << Placement(load.connect_cpu) << "; server and request/response clients on "
             << Placement(load.rr_cpu) << "; IPv4" << std::endl;
+  if (config.tls) {
+    std::cout << "TLS: handshake clients on " << Placement(load.connect_cpu) << ", bulk client on "
+              << Placement(load.rr_cpu) << " (" << load.tls_write_bytes
+              << "-byte writes); TLS floor scenario: "
+              << (config.tls_namespaces == 0 ? std::string("none")
+                                             : absl::StrCat("policies with tls: {minVersion: \"",
+                                                            kBenchTlsFloor, "\", direction: both}"))
+              << (config.tls_everywhere ? "; TLS load in every scenario" : "") << std::endl;
+  }
   absl::StatusOr<std::vector<ScenarioResults>> results =
       RunBenchmark(config, stop_requested, std::cout);
   if (!results.ok()) {

@@ -1,7 +1,7 @@
 // The printed result of a benchmark: figures per scenario (medians over
-// rounds) with ratios against the no-agent baseline, what the datapath
-// itself costs, agent start and stop times per size, and the verdict against
-// the targets.
+// rounds) with ratios against the no-agent baseline, network and TLS (see
+// tls_report.h), what the datapath itself costs, agent start and stop times
+// per size, and the verdict against the targets.
 #ifndef NSFENCE_BENCH_REPORT_H_
 #define NSFENCE_BENCH_REPORT_H_
 

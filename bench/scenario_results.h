@@ -1,5 +1,5 @@
-// Everything measured for one scenario (no agent, or an agent of one size)
-// over the rounds of a benchmark.
+// Everything measured for one scenario (no agent, or an agent of one size,
+// with or without a TLS floor) over the rounds of a benchmark.
 #ifndef NSFENCE_BENCH_SCENARIO_RESULTS_H_
 #define NSFENCE_BENCH_SCENARIO_RESULTS_H_
 
@@ -18,6 +18,10 @@ struct ScenarioResults {
   std::string label;
   // Namespaces in the agent's inventory; nullopt: no agent.
   std::optional<int> namespaces;
+  // The measured namespaces' policies set a TLS floor.
+  bool tls_floor = false;
+  // The TLS workloads ran too (their figures in `rounds` and `datapath`).
+  bool tls_load = false;
   std::vector<LoadFigures> rounds;
   // CPU use during each round's measurement.
   std::vector<CpuUse> cpu;

@@ -1,14 +1,21 @@
 // nsfence-bench-load: the load nsfence-bench runs inside pods.
 //
-//   serve PORT                          TCP+UDP echo on PORT, TCP accept-and-close on PORT+1
+//   serve PORT [--tls-port P --tls-cert-out FILE]
+//                                       TCP+UDP echo on PORT, TCP accept-and-close on PORT+1;
+//                                       TLS handshakes on P, TLS bulk sink on P+1
 //   connect-loop HOST PORT [--threads N] [--seconds S] [--warmup-seconds W]
 //   tcp-rr HOST PORT [--seconds S] [--warmup-seconds W]
 //   udp-rr HOST PORT [--seconds S] [--warmup-seconds W]
+//   tls-handshakes HOST PORT --tls-ca FILE [--tls-version 1.2|1.3] [--seconds S]
+//                  [--warmup-seconds W]
+//   tls-bulk HOST PORT --tls-ca FILE [--write-bytes N] [--seconds S] [--warmup-seconds W]
+//   tls-probe HOST PORT --tls-ca FILE [--max-version 1.0|1.1|1.2|1.3] [--timeout-ms MS]
 //
 // Every command takes --cpu N: run on CPU N only.
 //
-// Clients print one line of key=value pairs (see connect_loop.h and
-// request_response.h) and exit 0 when nothing failed. Usage errors exit 2.
+// Clients print one line of key=value pairs (see connect_loop.h,
+// request_response.h and tls_client.h) and exit 0 when nothing failed.
+// Usage errors exit 2.
 #include <sched.h>
 
 #include <algorithm>
@@ -23,8 +30,10 @@
 #include "load/connect_loop.h"
 #include "load/request_response.h"
 #include "load/server.h"
-#include "support/socket_address.h"
 #include "load/timing.h"
+#include "load/tls_client.h"
+#include "load/tls_context.h"
+#include "support/socket_address.h"
 
 namespace nsfence::bench {
 namespace {
@@ -36,7 +45,13 @@ namespace {
                "       nsfence-bench-load connect-loop HOST PORT [--threads N] [--seconds S] "
                "[--warmup-seconds W] [--cpu N]\n"
                "       nsfence-bench-load tcp-rr|udp-rr HOST PORT [--seconds S] "
-               "[--warmup-seconds W] [--cpu N]\n",
+               "[--warmup-seconds W] [--cpu N]\n"
+               "       nsfence-bench-load tls-handshakes HOST PORT --tls-ca FILE "
+               "[--tls-version 1.2|1.3] [--seconds S] [--warmup-seconds W] [--cpu N]\n"
+               "       nsfence-bench-load tls-bulk HOST PORT --tls-ca FILE [--write-bytes N] "
+               "[--seconds S] [--warmup-seconds W] [--cpu N]\n"
+               "       nsfence-bench-load tls-probe HOST PORT --tls-ca FILE "
+               "[--max-version 1.0|1.1|1.2|1.3] [--timeout-ms MS] [--cpu N]\n",
                problem.c_str());
   std::exit(2);
 }
@@ -62,6 +77,21 @@ struct Arguments {
   double Number(const std::string& flag, double fallback, double min, double max) const {
     const auto it = flags.find(flag);
     return it == flags.end() ? fallback : ParseNumber(it->second, min, max, flag);
+  }
+  // The flag's value; a usage error when it is missing and `fallback` is
+  // nullptr.
+  std::string Text(const std::string& flag, const char* fallback) const {
+    const auto it = flags.find(flag);
+    if (it != flags.end()) return it->second;
+    if (fallback == nullptr) Usage(flag + " is required");
+    return fallback;
+  }
+  // A TLS version flag ("1.2") as TLS1_2_VERSION.
+  int TlsVersion(const std::string& flag, const char* fallback) const {
+    const std::string text = Text(flag, fallback);
+    const int version = TlsVersionFromText(text);
+    if (version == 0) Usage("bad " + flag + " \"" + text + "\"");
+    return version;
   }
 };
 
@@ -112,7 +142,13 @@ int Main(int argc, char** argv) {
   if (argc < 2) Usage("no command");
   const std::string command = argv[1];
   if (command == "serve") {
-    return RunServer(ParsePort(Parse(argc, argv, 1, {}).positional[0]));
+    const Arguments args = Parse(argc, argv, 1, {"--tls-port", "--tls-cert-out"});
+    ServerOptions options{.echo_port = ParsePort(args.positional[0])};
+    if (args.flags.contains("--tls-port")) {
+      options.tls_port = ParsePort(args.flags.at("--tls-port"));
+      options.tls_cert_out = args.Text("--tls-cert-out", nullptr);
+    }
+    return RunServer(options);
   }
   if (command == "connect-loop") {
     const Arguments args = Parse(argc, argv, 2, {"--threads", "--seconds", "--warmup-seconds"});
@@ -123,6 +159,26 @@ int Main(int argc, char** argv) {
     const Arguments args = Parse(argc, argv, 2, {"--seconds", "--warmup-seconds"});
     return command == "tcp-rr" ? RunTcpRequestResponse(ServerOf(args), PhasesOf(args))
                                : RunUdpRequestResponse(ServerOf(args), PhasesOf(args));
+  }
+  if (command == "tls-handshakes") {
+    const Arguments args =
+        Parse(argc, argv, 2, {"--tls-ca", "--tls-version", "--seconds", "--warmup-seconds"});
+    const int version = args.TlsVersion("--tls-version", "1.3");
+    if (version < TLS1_2_VERSION) Usage("--tls-version must be 1.2 or 1.3");
+    return RunTlsHandshakes(ServerOf(args), args.Text("--tls-ca", nullptr), version,
+                            PhasesOf(args));
+  }
+  if (command == "tls-bulk") {
+    const Arguments args =
+        Parse(argc, argv, 2, {"--tls-ca", "--write-bytes", "--seconds", "--warmup-seconds"});
+    const int write_bytes = static_cast<int>(args.Number("--write-bytes", 16384, 1, 16384));
+    return RunTlsBulk(ServerOf(args), args.Text("--tls-ca", nullptr), write_bytes, PhasesOf(args));
+  }
+  if (command == "tls-probe") {
+    const Arguments args = Parse(argc, argv, 2, {"--tls-ca", "--max-version", "--timeout-ms"});
+    return RunTlsProbe(ServerOf(args), args.Text("--tls-ca", nullptr),
+                       args.TlsVersion("--max-version", "1.1"),
+                       static_cast<int>(args.Number("--timeout-ms", 2000, 1, 60000)));
   }
   Usage("unknown command " + command);
 }

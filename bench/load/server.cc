@@ -9,7 +9,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <string>
 
+#include "load/tls_server.h"
 #include "support/socket_address.h"
 
 namespace nsfence::bench {
@@ -96,7 +99,8 @@ void EchoDatagrams(int fd) {
 
 }  // namespace
 
-int RunServer(uint16_t echo_port) {
+int RunServer(const ServerOptions& options) {
+  const uint16_t echo_port = options.echo_port;
   const int echo = Listener(echo_port);
   if (echo < 0) return Fail("TCP echo listener");
   const int closer = Listener(echo_port + 1);
@@ -108,6 +112,20 @@ int RunServer(uint16_t echo_port) {
   for (int fd : {echo, closer, datagrams}) {
     if (!Watch(epoll, fd)) return Fail("epoll_ctl");
   }
+  std::unique_ptr<TlsServer> tls;
+  if (options.tls_port != 0) {
+    const int handshakes = Listener(options.tls_port);
+    if (handshakes < 0) return Fail("TLS handshake listener");
+    const int bulk = Listener(options.tls_port + 1);
+    if (bulk < 0) return Fail("TLS bulk listener");
+    std::string error;
+    tls = TlsServer::Create(handshakes, bulk, options.tls_cert_out, &error);
+    if (!tls) {
+      std::fprintf(stderr, "nsfence-bench-load serve: TLS: %s\n", error.c_str());
+      return 1;
+    }
+    if (!tls->Watch(epoll)) return Fail("epoll_ctl");
+  }
   std::printf("listening\n");
   std::fflush(stdout);
 
@@ -117,7 +135,9 @@ int RunServer(uint16_t echo_port) {
     if (n < 0 && errno != EINTR) return Fail("epoll_wait");
     for (int i = 0; i < n; ++i) {
       const int fd = ready[i].data.fd;
-      if (fd == echo) {
+      if (tls && tls->Owns(fd)) {
+        tls->OnReady(fd);
+      } else if (fd == echo) {
         AcceptEchoClients(epoll, echo);
       } else if (fd == closer) {
         AcceptAndClose(closer);
