@@ -417,6 +417,7 @@ static __always_inline bool is_reset(struct __sk_buff *skb, bool egress)
 static __always_inline int inspect(struct __sk_buff *skb, bool egress)
 {
 	struct bpf_sock *sk = skb->sk;
+	const struct nsfence_tls_generation *published;
 	const struct nsfence_identity *cfg;
 	struct tcp_segment s = {};
 	struct tls_socket *st;
@@ -430,14 +431,18 @@ static __always_inline int inspect(struct __sk_buff *skb, bool egress)
 	st = bpf_sk_storage_get(&nsf_tls_sockets, sk, 0, 0);
 	if (st && st->phase == TLS_SOCK_DONE)
 		return SKB_PASS; /* the bulk of all packets: one lookup */
-	gen = tls_generation();
-	if (st) {
-		if (st->phase == TLS_SOCK_BLOCKED)
-			return is_reset(skb, egress) ? SKB_PASS : SKB_DROP;
-		if (st->phase == TLS_SOCK_NO_POLICY && st->generation == gen)
-			return SKB_PASS;
-	}
+	if (st && st->phase == TLS_SOCK_BLOCKED)
+		return is_reset(skb, egress) ? SKB_PASS : SKB_DROP;
+	published = tls_generation();
+	if (!published || !published->floors_in_force)
+		return SKB_PASS; /* no TLS floor anywhere: no state either */
+	gen = published->generation;
+	if (st && st->phase == TLS_SOCK_NO_POLICY && st->generation == gen)
+		return SKB_PASS;
 	if (!parse_tcp_segment(skb, egress, &s) || is_loopback(&s.flow))
+		return SKB_PASS;
+	/* A bare ACK carries nothing to judge: state waits for a SYN or data. */
+	if (s.payload_len == 0 && !(s.flags & TCP_FLAG_SYN) && (!st || st->phase != TLS_SOCK_INSPECTING))
 		return SKB_PASS;
 	if (!st) {
 		st = bpf_sk_storage_get(&nsf_tls_sockets, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);

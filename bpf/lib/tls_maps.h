@@ -73,23 +73,22 @@ struct {
 } nsf_tls_blocked SEC(".maps");
 
 /*
- * Bumped by the agent after every policy change: sockets that had no TLS
+ * Written by the agent after every policy change: sockets that had no TLS
  * floor look again, so connections opened before a policy are covered.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct nsfence_tls_generation);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nsf_tls_generation SEC(".maps");
 
-static __always_inline __u32 tls_generation(void)
+static __always_inline const struct nsfence_tls_generation *tls_generation(void)
 {
 	__u32 key = 0;
-	__u32 *g = bpf_map_lookup_elem(&nsf_tls_generation, &key);
 
-	return g ? *g : 0;
+	return bpf_map_lookup_elem(&nsf_tls_generation, &key);
 }
 
 #endif /* NSFENCE_LIB_TLS_MAPS_H */

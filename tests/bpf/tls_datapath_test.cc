@@ -210,7 +210,7 @@ class TlsDatapathTest : public ::testing::Test {
       value.tls_audit_policy = 8;
       ASSERT_TRUE(ids->Update(&id, &value).ok());
     }
-    ASSERT_TRUE(fixture_->datapath().BumpTlsGeneration().ok());
+    ASSERT_TRUE(fixture_->datapath().PublishTlsPolicy(true).ok());
   }
 
   void EnforceFloor12() { SetFloors({.egress_enforce = 3, .ingress_enforce = 3}); }

@@ -144,7 +144,9 @@ absl::Status Agent::Start() {
       datapath_->maps(), datapath_->registry(),
       [mount](const std::string& path) { return cgroup::Id(cgroup::Resolve(mount, path)); });
   // Sockets that had no TLS floor look at their pod's policy again after a change.
-  enforcer_->set_on_change([datapath = datapath_.get()] { return datapath->BumpTlsGeneration(); });
+  enforcer_->set_on_change([datapath = datapath_.get()](const loader::KernelState& now) {
+    return datapath->PublishTlsPolicy(loader::AnyTlsFloor(now));
+  });
   tls_drain_ = std::make_unique<BlockedTlsDrain>(datapath_->tls_blocked(), EndInPodNetns);
   NSF_RETURN_IF_ERROR(enforcer_->Adopt());
   if (datapath_->adopted_maps()) {

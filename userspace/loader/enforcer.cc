@@ -57,7 +57,7 @@ absl::StatusOr<EnforceReport> Enforcer::Enforce(const std::vector<policy::Policy
   NSF_RETURN_IF_ERROR(registry_.Release(absl::Now(), id_grace_));
   last_policies_ = policies;
   if (on_change_ && final_pass.stats.writes + final_pass.stats.deletes > 0) {
-    NSF_RETURN_IF_ERROR(on_change_());
+    NSF_RETURN_IF_ERROR(on_change_(current_));
   }
   return final_pass;
 }

@@ -51,9 +51,11 @@ class Enforcer {
   // How long an unused id stays nameable for events still queued.
   void set_id_grace(absl::Duration grace) { id_grace_ = grace; }
 
-  // Called after an Enforce that changed the maps (the datapath's TLS
-  // generation bump, so sockets without a floor look again).
-  void set_on_change(std::function<absl::Status()> on_change) { on_change_ = std::move(on_change); }
+  // Called with what the kernel now holds after an Enforce that changed the
+  // maps (the agent publishes the TLS policy to the datapath).
+  void set_on_change(std::function<absl::Status(const KernelState&)> on_change) {
+    on_change_ = std::move(on_change);
+  }
 
  private:
   absl::StatusOr<EnforceReport> ApplyOnce(const std::vector<policy::Policy>& policies,
@@ -66,7 +68,7 @@ class Enforcer {
   KernelState current_;
   std::vector<policy::Policy> last_policies_;
   absl::Duration id_grace_ = absl::Seconds(60);
-  std::function<absl::Status()> on_change_;
+  std::function<absl::Status(const KernelState&)> on_change_;
 };
 
 }  // namespace nsfence::loader

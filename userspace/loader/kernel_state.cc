@@ -27,4 +27,12 @@ absl::StatusOr<KernelState> ReadKernelState(const SegmentationMaps& maps) {
   return state;
 }
 
+bool AnyTlsFloor(const KernelState& state) {
+  for (const auto& [id, identity] : state.identities) {
+    const nsfence_tls_floors& f = identity.v.tls;
+    if (f.egress_enforce || f.egress_audit || f.ingress_enforce || f.ingress_audit) return true;
+  }
+  return false;
+}
+
 }  // namespace nsfence::loader

@@ -51,6 +51,9 @@ struct KernelState {
   friend bool operator==(const KernelState&, const KernelState&) = default;
 };
 
+// Whether some governed namespace has a TLS floor (enforce or audit).
+bool AnyTlsFloor(const KernelState& state);
+
 class SegmentationMaps;
 
 // Reads every entry of the segmentation maps.

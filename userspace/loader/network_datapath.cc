@@ -137,13 +137,14 @@ NetworkDatapath::~NetworkDatapath() {
 
 std::vector<bpf_object*> NetworkDatapath::Objects() const { return {skel_->obj, tls_skel_->obj}; }
 
-absl::Status NetworkDatapath::BumpTlsGeneration() {
+absl::Status NetworkDatapath::PublishTlsPolicy(bool floors_in_force) {
   const int fd = bpf_map__fd(tls_skel_->maps.nsf_tls_generation);
   const uint32_t key = 0;
-  uint32_t generation = 0;
-  if (bpf_map_lookup_elem(fd, &key, &generation) != 0) return ErrnoStatus(errno, "reading the TLS generation");
-  ++generation;
-  if (bpf_map_update_elem(fd, &key, &generation, BPF_ANY) != 0) {
+  nsfence_tls_generation published{};
+  if (bpf_map_lookup_elem(fd, &key, &published) != 0) return ErrnoStatus(errno, "reading the TLS generation");
+  ++published.generation;
+  published.floors_in_force = floors_in_force ? 1 : 0;
+  if (bpf_map_update_elem(fd, &key, &published, BPF_ANY) != 0) {
     return ErrnoStatus(errno, "writing the TLS generation");
   }
   return absl::OkStatus();

@@ -65,9 +65,10 @@ class NetworkDatapath {
   // Connections the TLS programs blocked, for the agent to end:
   // __u64 socket cookie -> nsfence_tls_blocked.
   MapIo* tls_blocked() { return &*tls_blocked_; }
-  // Makes sockets that had no TLS floor look up their pod's policy again;
-  // called after every policy change.
-  absl::Status BumpTlsGeneration();
+  // Tells the TLS programs the policy changed (sockets that had no floor look
+  // their pod up again) and whether any namespace has a floor (without one
+  // they pass everything without keeping state). Called after every change.
+  absl::Status PublishTlsPolicy(bool floors_in_force);
   int events_fd() const;
   // fd of the program named `name` (e.g. "nsf_ingress"), or -1.
   int program_fd(const std::string& name) const;

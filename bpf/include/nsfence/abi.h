@@ -253,6 +253,16 @@ struct nsfence_tls_event {
 };
 
 /*
+ * tls_generation[0]: written by the agent after every policy change. Sockets
+ * that had no TLS floor look their pod up again when `generation` moves; with
+ * no floor anywhere the TLS programs pass everything on two lookups.
+ */
+struct nsfence_tls_generation {
+	__u32 generation;
+	__u32 floors_in_force; /* nonzero when some namespace has a TLS floor */
+};
+
+/*
  * tls_blocked: connections the datapath blocked and drops every packet of,
  * until the agent ends them (SOCK_DESTROY in their network namespace) and
  * deletes the entry. Keyed by socket cookie.

@@ -226,6 +226,9 @@ NSF_TLS_INLINE int nsf_tls_field(struct nsf_tls_parser *p)
 		return NSF_TLS_CONTINUE;
 	case NSF_TLS_VERSION:
 		p->legacy_version = (__u16)n16;
+		/* Only a ServerHello's random means something (a HelloRetryRequest). */
+		if (p->hs_type == NSF_TLS_CLIENT_HELLO)
+			return nsf_tls_set_skip(p, 32, NSF_TLS_SESSION_ID_LEN);
 		p->phase = NSF_TLS_RANDOM;
 		return NSF_TLS_CONTINUE;
 	case NSF_TLS_RANDOM:
