@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Feeds bytes of an skb to the TLS hello parser: one byte is read per step,
+ * Feeds bytes of an skb to the TLS hello parser: two bytes are read per step,
  * spans the parser skips are never read, and the number of steps per call is
  * bounded (bpf_loop verifies one step, not the loop).
  */
@@ -23,17 +23,18 @@ struct tls_feed {
 static long tls_feed_step(__u32 index, void *data)
 {
 	struct tls_feed *f = data;
-	__u8 next = 0;
-	__u32 used = 0;
+	__u8 next[2] = {};
+	__u32 used = 0, len;
 	int r;
 
 	if (f->off >= f->end)
 		return 1;
-	if (bpf_skb_load_bytes(f->skb, f->off, &next, 1)) {
+	len = f->end - f->off >= 2 ? 2 : 1;
+	if (bpf_skb_load_bytes(f->skb, f->off, next, len)) {
 		f->result = NSF_TLS_MALFORMED;
 		return 1;
 	}
-	r = nsf_tls_step(f->parser, &next, 1, f->end - f->off, &used);
+	r = nsf_tls_step(f->parser, next, len, f->end - f->off, &used);
 	f->off += used;
 	if (r != NSF_TLS_CONTINUE) {
 		f->result = r;

@@ -215,6 +215,10 @@ class TlsDatapathTest : public ::testing::Test {
 
   void EnforceFloor12() { SetFloors({.egress_enforce = 3, .ingress_enforce = 3}); }
 
+  // The TLS programs attached while no namespace has a floor yet, for tests
+  // whose child sets the floor itself (links it made would outlive it unseen).
+  void AttachTlsProgramsFirst() { ASSERT_TRUE(fixture_->datapath().PublishTlsPolicy(true).ok()); }
+
   size_t BlockedConnections() {
     size_t n = 0;
     EXPECT_TRUE(fixture_->datapath().tls_blocked()->ForEach([&](const void*, const void*) { ++n; }).ok());
@@ -343,6 +347,7 @@ TEST_F(TlsDatapathTest, PlaintextPasses) {
 }
 
 TEST_F(TlsDatapathTest, ConnectionOpenedBeforeTheFloorIsJudged) {
+  AttachTlsProgramsFirst();
   const Received r = RunInPod(pod_, {.client = Sends(kTls10Hello), .after_connect = [this] {
                                        // The child shares the map fds: it changes policy itself.
                                        EnforceFloor12();
@@ -379,6 +384,7 @@ TEST_F(TlsDatapathTest, Ipv6HelloIsJudged) {
 }
 
 TEST_F(TlsDatapathTest, SessionBelowTheFloorFromBeforeThePolicyIsBlocked) {
+  AttachTlsProgramsFirst();
   // A TLS 1.0 session set up while no floor applied; its next record, after
   // the policy arrives, carries version 1.0 in its header.
   const Bytes data = tls::testing::Records(Bytes(40, 0xab), 0x17, 16384, 0x0301);
@@ -395,6 +401,7 @@ TEST_F(TlsDatapathTest, SessionBelowTheFloorFromBeforeThePolicyIsBlocked) {
 }
 
 TEST_F(TlsDatapathTest, SessionAtTls12FromBeforeThePolicyPasses) {
+  AttachTlsProgramsFirst();
   const Bytes data = tls::testing::Records(Bytes(40, 0xab), 0x17, 16384, 0x0303);
   const Received r = RunInPod(pod_, {.client = [&](int fd) {
                                        SendPieces(fd, kTls13Hello, {});

@@ -170,7 +170,7 @@ absl::Status Agent::Start() {
 
   log::Info("ready: enforcing ", policies_.policies().size(), " policies on ", cgroup_root_,
             " (generation ", generation_, ", ", datapath_->adopted_links(), " of ",
-            datapath_->ProgramSizes().size(), " links adopted, pins under ", options_.bpffs_dir, ")");
+            datapath_->attached_links(), " links adopted, pins under ", options_.bpffs_dir, ")");
   return absl::OkStatus();
 }
 

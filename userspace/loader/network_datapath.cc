@@ -131,6 +131,7 @@ absl::Status NetworkDatapath::BindMaps() {
 
 NetworkDatapath::~NetworkDatapath() {
   for (bpf_link* link : links_) bpf_link__destroy(link);  // closes our fd; pins stay
+  for (bpf_link* link : tls_links_) bpf_link__destroy(link);
   tls_bpf__destroy(tls_skel_);
   network_bpf__destroy(skel_);
 }
@@ -138,6 +139,8 @@ NetworkDatapath::~NetworkDatapath() {
 std::vector<bpf_object*> NetworkDatapath::Objects() const { return {skel_->obj, tls_skel_->obj}; }
 
 absl::Status NetworkDatapath::PublishTlsPolicy(bool floors_in_force) {
+  // Attached before the programs are told a floor exists, detached after.
+  if (floors_in_force) NSF_RETURN_IF_ERROR(SetTlsAttached(true));
   const int fd = bpf_map__fd(tls_skel_->maps.nsf_tls_generation);
   const uint32_t key = 0;
   nsfence_tls_generation published{};
@@ -147,51 +150,83 @@ absl::Status NetworkDatapath::PublishTlsPolicy(bool floors_in_force) {
   if (bpf_map_update_elem(fd, &key, &published, BPF_ANY) != 0) {
     return ErrnoStatus(errno, "writing the TLS generation");
   }
-  return absl::OkStatus();
+  return floors_in_force ? absl::OkStatus() : SetTlsAttached(false);
+}
+
+// Attaches `prog` to the cgroup root, or swaps it into its pinned link.
+absl::StatusOr<bpf_link*> NetworkDatapath::AttachProgram(bpf_program* prog, bool adopt_only) {
+  NSF_ASSIGN_OR_RETURN(const uint64_t cgroup_id, cgroup::Id(options_.cgroup_root));
+  const std::string pin = absl::StrCat(LinksDir(), "/", bpf_program__name(prog));
+  if (access(pin.c_str(), F_OK) == 0) {
+    bpf_link* link = bpf_link__open(pin.c_str());
+    if (link == nullptr) return ErrnoStatus(errno, absl::StrCat("opening pinned link ", pin));
+    absl::Status status = CheckAdoptable(bpf_link__fd(link), pin, cgroup_id, bpf_program__expected_attach_type(prog));
+    if (status.ok() && bpf_link__update_program(link, prog) != 0) {
+      status = ErrnoStatus(errno, absl::StrCat("swapping ", bpf_program__name(prog), " into ", pin));
+    }
+    if (!status.ok()) {
+      bpf_link__destroy(link);
+      return status;
+    }
+    ++adopted_links_;
+    return link;
+  }
+  if (adopt_only) return nullptr;
+  const int cgroup_fd = open(options_.cgroup_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cgroup_fd < 0) return ErrnoStatus(errno, absl::StrCat("opening --cgroup-root ", options_.cgroup_root));
+  bpf_link* link = bpf_program__attach_cgroup(prog, cgroup_fd);
+  const int attach_errno = errno;
+  close(cgroup_fd);
+  if (link == nullptr) {
+    return ErrnoStatus(attach_errno, absl::StrCat("attaching ", bpf_program__name(prog), " to ",
+                                                  options_.cgroup_root));
+  }
+  if (bpf_link__pin(link, pin.c_str()) != 0) {
+    const absl::Status status = ErrnoStatus(errno, absl::StrCat("pinning link ", pin));
+    bpf_link__destroy(link);
+    return status;
+  }
+  return link;
 }
 
 absl::Status NetworkDatapath::Attach() {
-  const int cgroup_fd = open(options_.cgroup_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (cgroup_fd < 0) return ErrnoStatus(errno, absl::StrCat("opening --cgroup-root ", options_.cgroup_root));
-  absl::StatusOr<uint64_t> cgroup_id = cgroup::Id(options_.cgroup_root);
-  absl::Status status = cgroup_id.status();
-
   bpf_program* prog = nullptr;
-  for (bpf_object* obj : Objects()) bpf_object__for_each_program(prog, obj) {
-    if (!status.ok()) break;
-    const std::string pin = absl::StrCat(LinksDir(), "/", bpf_program__name(prog));
-    bpf_link* link = nullptr;
-    if (access(pin.c_str(), F_OK) == 0) {
-      link = bpf_link__open(pin.c_str());
-      if (link == nullptr) {
-        status = ErrnoStatus(errno, absl::StrCat("opening pinned link ", pin));
-        break;
-      }
-      links_.push_back(link);
-      status = CheckAdoptable(bpf_link__fd(link), pin, *cgroup_id, bpf_program__expected_attach_type(prog));
-      if (status.ok() && bpf_link__update_program(link, prog) != 0) {
-        status = ErrnoStatus(errno, absl::StrCat("swapping ", bpf_program__name(prog), " into ", pin));
-      }
-      ++adopted_links_;
-      continue;
-    }
-    link = bpf_program__attach_cgroup(prog, cgroup_fd);
-    if (link == nullptr) {
-      status = ErrnoStatus(errno, absl::StrCat("attaching ", bpf_program__name(prog), " to ",
-                                               options_.cgroup_root));
-      break;
-    }
+  bpf_object__for_each_program(prog, skel_->obj) {
+    NSF_ASSIGN_OR_RETURN(bpf_link* link, AttachProgram(prog, /*adopt_only=*/false));
     links_.push_back(link);
-    if (bpf_link__pin(link, pin.c_str()) != 0) {
-      status = ErrnoStatus(errno, absl::StrCat("pinning link ", pin));
-    }
   }
-  close(cgroup_fd);
-  return status;
+  // The TLS programs are attached only while a floor is in force
+  // (PublishTlsPolicy); an earlier agent's stay until the policy says otherwise.
+  if (!tls_links_.empty()) return absl::OkStatus();  // the first policy already attached them
+  bpf_object__for_each_program(prog, tls_skel_->obj) {
+    NSF_ASSIGN_OR_RETURN(bpf_link* link, AttachProgram(prog, /*adopt_only=*/true));
+    if (link != nullptr) tls_links_.push_back(link);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NetworkDatapath::SetTlsAttached(bool attached) {
+  if (attached && tls_links_.empty()) {
+    bpf_program* prog = nullptr;
+    bpf_object__for_each_program(prog, tls_skel_->obj) {
+      NSF_ASSIGN_OR_RETURN(bpf_link* link, AttachProgram(prog, /*adopt_only=*/false));
+      tls_links_.push_back(link);
+    }
+  } else if (!attached) {
+    absl::Status status;
+    for (bpf_link* link : tls_links_) {
+      bpf_link__unpin(link);
+      if (bpf_link__detach(link) != 0 && status.ok()) status = ErrnoStatus(errno, "detaching a TLS link");
+      bpf_link__destroy(link);
+    }
+    tls_links_.clear();
+    return status;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status NetworkDatapath::DetachAndUnpin() {
-  absl::Status status;
+  absl::Status status = SetTlsAttached(false);
   for (bpf_link* link : links_) {
     bpf_link__unpin(link);
     if (bpf_link__detach(link) != 0 && status.ok()) status = ErrnoStatus(errno, "detaching a link");

@@ -25,6 +25,7 @@ struct network_bpf;
 struct tls_bpf;
 struct bpf_link;
 struct bpf_object;
+struct bpf_program;
 
 namespace nsfence::loader {
 
@@ -50,15 +51,17 @@ class NetworkDatapath {
   // Closes this process's handles; pinned links and maps keep enforcing.
   ~NetworkDatapath();
 
-  // Attaches every program to the cgroup root, adopting pinned links.
+  // Attaches the segmentation programs to the cgroup root, adopting pinned
+  // links, and adopts TLS links an earlier agent left.
   absl::Status Attach();
   // Detaches the programs and removes every pin: enforcement ends.
   absl::Status DetachAndUnpin();
 
   // True when Load found pinned maps from an earlier agent.
   bool adopted_maps() const { return adopted_maps_; }
-  // Number of links Attach adopted rather than created.
+  // Number of links Attach adopted rather than created, and of links held.
   int adopted_links() const { return adopted_links_; }
+  int attached_links() const { return static_cast<int>(links_.size() + tls_links_.size()); }
 
   const SegmentationMaps& maps() const { return maps_; }
   MapIo* registry() { return &*registry_; }
@@ -66,9 +69,11 @@ class NetworkDatapath {
   // __u64 socket cookie -> nsfence_tls_blocked.
   MapIo* tls_blocked() { return &*tls_blocked_; }
   // Tells the TLS programs the policy changed (sockets that had no floor look
-  // their pod up again) and whether any namespace has a floor (without one
-  // they pass everything without keeping state). Called after every change.
+  // their pod up again) and whether any namespace has a floor: the TLS
+  // programs are attached only while one has, so without TLS policies they
+  // cost nothing. Called after every change.
   absl::Status PublishTlsPolicy(bool floors_in_force);
+  bool tls_attached() const { return !tls_links_.empty(); }
   int events_fd() const;
   // fd of the program named `name` (e.g. "nsf_ingress"), or -1.
   int program_fd(const std::string& name) const;
@@ -84,11 +89,14 @@ class NetworkDatapath {
   std::string MapsDir() const { return options_.bpffs_dir + "/maps"; }
   std::string LinksDir() const { return options_.bpffs_dir + "/links"; }
   std::vector<bpf_object*> Objects() const;
+  absl::StatusOr<bpf_link*> AttachProgram(bpf_program* prog, bool adopt_only);
+  absl::Status SetTlsAttached(bool attached);
 
   DatapathOptions options_;
   network_bpf* skel_ = nullptr;
   tls_bpf* tls_skel_ = nullptr;
   std::vector<bpf_link*> links_;
+  std::vector<bpf_link*> tls_links_;
   bool adopted_maps_ = false;
   int adopted_links_ = 0;
   std::optional<BpfMapIo> endpoints_, pod_addrs_, peers_, identities_, rules_, rule_ranges_, registry_, tls_blocked_;

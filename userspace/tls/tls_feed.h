@@ -24,8 +24,8 @@ extern "C" {
 
 /* Steps one call may take: the kernel's bound (bpf/lib/tls_feed.h). */
 #define NSF_TLS_FEED_MAX_STEPS NSF_TLS_MAX_STEPS
-/* Bytes the kernel driver copies out for one step (the parser reads win[0]). */
-#define NSF_TLS_FEED_WINDOW 1
+/* Bytes the kernel driver copies out for one step (the parser reads win[0] and win[1]). */
+#define NSF_TLS_FEED_WINDOW 2
 
 /* How a call of nsf_tls_feed_bounded() went. */
 struct nsf_tls_feed_info {

@@ -347,9 +347,10 @@ NSF_TLS_INLINE int nsf_tls_record(struct nsf_tls_parser *p)
 
 /*
  * Consumes the first bytes of `avail` (> 0) stream bytes, of which `win`
- * holds the first win_len (>= 1). Sets *used to how many it consumed: one
- * byte of a field, or a whole span it skips without reading. Only win[0] is
- * read, so each step is straight-line code (the verifier checks it once).
+ * holds the first win_len (>= 1). Sets *used to how many it consumed: one or
+ * two bytes of a field, or a whole span it skips without reading. At most
+ * win[0] and win[1] are read, so each step is straight-line code (the
+ * verifier checks it once).
  */
 NSF_TLS_INLINE int nsf_tls_step(struct nsf_tls_parser *p, const __u8 *win, __u32 win_len,
 				__u32 avail, __u32 *used)
@@ -391,6 +392,14 @@ NSF_TLS_INLINE int nsf_tls_step(struct nsf_tls_parser *p, const __u8 *win, __u32
 			return NSF_TLS_MALFORMED;
 		p->acc[p->acc_have & (NSF_TLS_WINDOW - 1)] = b;
 		p->acc_have++;
+		/* The field's next byte too, when the caller handed it over: half the steps. */
+		if (win_len >= 2 && avail >= 2 && p->rec_left >= 2 &&
+		    p->acc_have < nsf_tls_field_len(p->phase) &&
+		    (!(p->flags & NSF_TLS_IN_MESSAGE) || p->hs_left >= 2)) {
+			p->acc[p->acc_have & (NSF_TLS_WINDOW - 1)] = win[1];
+			p->acc_have++;
+			take = 2;
+		}
 	}
 	*used = take;
 	p->rec_left -= (__u16)take;
