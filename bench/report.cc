@@ -7,13 +7,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "datapath_report.h"
+#include "figures_per_round.h"
 #include "round_stats.h"
 #include "tls_report.h"
 
 namespace nsfence::bench {
 namespace {
 
-using Figure = std::function<double(const LoadFigures&)>;
 
 const Figure kConnections = [](const LoadFigures& f) { return f.connections_per_second; };
 const Figure kTcpP50 = [](const LoadFigures& f) { return f.tcp_rr.p50_us; };
@@ -21,24 +21,6 @@ const Figure kTcpP99 = [](const LoadFigures& f) { return f.tcp_rr.p99_us; };
 const Figure kUdpP50 = [](const LoadFigures& f) { return f.udp_rr.p50_us; };
 const Figure kUdpP99 = [](const LoadFigures& f) { return f.udp_rr.p99_us; };
 
-std::vector<double> PerRound(const ScenarioResults& s, const Figure& figure) {
-  std::vector<double> values;
-  for (const LoadFigures& f : s.rounds) values.push_back(figure(f));
-  return values;
-}
-
-double MedianOf(const ScenarioResults& s, const Figure& figure) {
-  return Median(PerRound(s, figure));
-}
-
-std::string Ratio(double value, double baseline) {
-  return baseline > 0 ? absl::StrFormat("%.3fx", value / baseline) : "-";
-}
-
-// The round-to-round spread of a figure; "n/a" for a single round.
-std::string SpreadText(const std::vector<double>& values) {
-  return values.size() < 2 ? "n/a" : absl::StrFormat("%.1f%%", 100 * RelativeSpread(values));
-}
 
 std::string Percent(double fraction) { return absl::StrFormat("%+.1f%%", 100 * fraction); }
 

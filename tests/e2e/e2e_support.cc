@@ -63,18 +63,6 @@ spec:
 // Tells apart the bpffs directories of one process's tests.
 std::atomic<int> next_bpffs_serial{0};
 
-const IpAddress& AddressOf(const Host& host, Family family) {
-  return family == Family::kV4 ? host.ipv4() : host.ipv6();
-}
-
-// "10.200.1.2:0" or "[fd00:200::1:2]:0" without the port.
-std::string WithoutPort(absl::string_view address) {
-  const size_t colon = address.rfind(':');
-  if (colon != absl::string_view::npos) address = address.substr(0, colon);
-  absl::ConsumePrefix(&address, "[");
-  absl::ConsumeSuffix(&address, "]");
-  return std::string(address);
-}
 
 std::vector<std::string> DedentedLines(absl::string_view text) {
   std::vector<std::string> lines = absl::StrSplit(text, '\n');
@@ -108,6 +96,19 @@ std::string BpftoolPath() {
 }
 
 }  // namespace
+
+const IpAddress& AddressOf(const Host& host, Family family) {
+  return family == Family::kV4 ? host.ipv4() : host.ipv6();
+}
+
+// "10.200.1.2:0" or "[fd00:200::1:2]:0" without the port.
+std::string WithoutPort(absl::string_view address) {
+  const size_t colon = address.rfind(':');
+  if (colon != absl::string_view::npos) address = address.substr(0, colon);
+  absl::ConsumePrefix(&address, "[");
+  absl::ConsumeSuffix(&address, "]");
+  return std::string(address);
+}
 
 std::string Dedent(absl::string_view text) {
   std::string out;

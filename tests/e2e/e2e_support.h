@@ -55,6 +55,10 @@ inline constexpr char kJobNamespaces[] = "{matchLabels: {nsfence.io/tier: job}}"
 
 enum class Family { kV4, kV6 };
 
+const IpAddress& AddressOf(const Host& host, Family family);
+// "10.200.1.2:0" or "[fd00:200::1:2]:0" without the port.
+std::string WithoutPort(absl::string_view address);
+
 // nsfence-netprobe arguments. Probes that are expected to time out wait only
 // a little longer than the first SYN retransmission (1 s), so folding of
 // retransmissions is exercised without slowing the suite down.

@@ -34,18 +34,6 @@ std::string Section(absl::string_view section, absl::string_view body) {
   return text;
 }
 
-const IpAddress& AddressOf(const Host& host, Family family) {
-  return family == Family::kV4 ? host.ipv4() : host.ipv6();
-}
-
-// "10.200.1.2:0" or "[fd00:200::1:2]:0" without the port.
-std::string WithoutPort(absl::string_view address) {
-  const size_t colon = address.rfind(':');
-  if (colon != absl::string_view::npos) address = address.substr(0, colon);
-  absl::ConsumePrefix(&address, "[");
-  absl::ConsumeSuffix(&address, "]");
-  return std::string(address);
-}
 
 std::string OrDash(const std::string& value) { return value.empty() ? "-" : value; }
 
