@@ -396,11 +396,15 @@ static __always_inline int inspect_payload(struct __sk_buff *skb, struct bpf_soc
 	default:
 		/*
 		 * Paused after a ClientHello, and this side sends more: the answer
-		 * went by unparsed (it did not start a segment). Nothing left to judge.
+		 * went by unparsed (it did not start a segment). Both directions fall
+		 * back to watching segment starts, where the session's records show
+		 * its version.
 		 */
 		if (!seq_before(s->seq, ts->next_seq)) {
 			count(NSFENCE_CNT_TLS_UNPARSED);
-			st->phase = TLS_SOCK_DONE;
+			ts->state = TLS_STREAM_SCAN;
+			other->state = TLS_STREAM_SCAN;
+			return scan_segment(skb, st, ts, other, s, egress, cfg);
 		}
 		return SKB_PASS;
 	}

@@ -47,6 +47,7 @@ struct Exchange {
   std::vector<uint8_t> fast_open_data;
   Script client = [](int) {};  // runs first
   Script server = [](int) {};  // then this, on the accepted socket
+  Script client_after = [](int) {};  // then the client again
   // Runs in the child after connect() and before the scripts (e.g. a policy change).
   std::function<void()> after_connect = [] {};
 };
@@ -54,6 +55,7 @@ struct Exchange {
 struct Received {
   int client = -1;  // bytes the client read, -1 on setup failure
   int server = -1;
+  int server_after = -1;  // bytes the server read after client_after
 };
 
 void SendPieces(int fd, const Bytes& data, std::vector<size_t> cuts) {
@@ -136,6 +138,8 @@ Received Connect(const Exchange& x) {
   r.server = Drain(acc);
   x.server(acc);
   r.client = Drain(cli);
+  x.client_after(cli);
+  r.server_after = Drain(acc);
   return r;
 }
 
@@ -410,6 +414,22 @@ TEST_F(TlsDatapathTest, SessionAtTls12FromBeforeThePolicyPasses) {
                                      }});
   EXPECT_EQ(r.server, static_cast<int>(kTls13Hello.size() + data.size()));
   EXPECT_THAT(fixture_->DrainTlsEvents(), ::testing::IsEmpty());
+}
+
+TEST_F(TlsDatapathTest, UnseenAnswerFallsBackToTheSessionsRecordVersion) {
+  EnforceFloor12();
+  // The server's TLS 1.0 ServerHello hides behind two bytes of its segment,
+  // so it goes by unparsed; the client's next record still names TLS 1.0.
+  const Bytes answer =
+      tls::testing::Concat({Text("xx"), HelloBuilder::Server().LegacyVersion(0x0301).Records()});
+  const Bytes data = tls::testing::Records(Bytes(40, 0xab), 0x17, 16384, 0x0301);
+  const Received r = RunInPod(
+      pod_, {.client = Sends(kTls13Hello), .server = Sends(answer), .client_after = Sends(data)});
+  EXPECT_EQ(r.client, static_cast<int>(answer.size()));
+  EXPECT_EQ(r.server_after, 0);
+  const auto events = fixture_->DrainTlsEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].reason, NSFENCE_TLS_SESSION_BELOW_FLOOR);
 }
 
 TEST_F(TlsDatapathTest, AuditFloorReportsAndPasses) {
