@@ -16,6 +16,7 @@
 #include <string>
 
 #include "bpf/kernel_fixture.h"
+#include "bpf/pod_child.h"
 #include "bpf/policy_builders.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -82,27 +83,11 @@ int Perform(Action action, const IpAddress& ip, uint16_t port) {
   return rc < 0 ? errno : 0;
 }
 
-// Forks a child into `cgroup` and a new netns, where it performs the action.
+// Performs the action as the pod in `cgroup`.
 Outcome RunInPod(const std::string& cgroup, Action action, const char* ip, uint16_t port) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return {.err = -1};
-  const pid_t child = fork();
-  if (child == 0) {
-    close(pipe_fds[0]);
-    int result = -1;
-    {
-      std::ofstream procs(cgroup + "/cgroup.procs");
-      procs << getpid() << std::flush;
-      if (procs && unshare(CLONE_NEWNET) == 0) result = Perform(action, Ip(ip), port);
-    }
-    (void)!write(pipe_fds[1], &result, sizeof(result));
-    _exit(0);
-  }
-  close(pipe_fds[1]);
-  Outcome out{.err = -1, .pid = child};
-  if (read(pipe_fds[0], &out.err, sizeof(out.err)) != sizeof(out.err)) out.err = -1;
-  close(pipe_fds[0]);
-  waitpid(child, nullptr, 0);
+  Outcome out;
+  out.err = RunInPodChild<int>(
+      cgroup, [&] { return Perform(action, Ip(ip), port); }, -1, &out.pid);
   return out;
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bpf/kernel_fixture.h"
+#include "bpf/pod_child.h"
 #include "bpf/policy_builders.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -143,28 +144,9 @@ Received Connect(const Exchange& x) {
   return r;
 }
 
-// Forks a child into `cgroup` and a new netns, where the exchange runs.
+// Runs the exchange as the pod in `cgroup`.
 Received RunInPod(const std::string& cgroup, const Exchange& x) {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  const pid_t child = fork();
-  if (child == 0) {
-    close(fds[0]);
-    Received r;
-    {
-      std::ofstream procs(cgroup + "/cgroup.procs");
-      procs << getpid() << std::flush;
-      if (procs && unshare(CLONE_NEWNET) == 0) r = Connect(x);
-    }
-    (void)!write(fds[1], &r, sizeof(r));
-    _exit(0);
-  }
-  close(fds[1]);
-  Received r;
-  if (read(fds[0], &r, sizeof(r)) != sizeof(r)) r = {};
-  close(fds[0]);
-  waitpid(child, nullptr, 0);
-  return r;
+  return RunInPodChild<Received>(cgroup, [&] { return Connect(x); }, Received{});
 }
 
 Script Sends(Bytes data, std::vector<size_t> cuts = {}) {

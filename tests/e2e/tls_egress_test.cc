@@ -59,15 +59,11 @@ TEST_P(TlsOldClientTest, IsBlockedTowardsTheWorld) {
   ASSERT_NO_FATAL_FAILURE(StartAgent());
   const int port = ServeOpenssl(*internet_);
   ASSERT_GT(port, 0);
-  EXPECT_THAT(Client(*runner_, GetParam().client, *internet_, port,
+  ExpectBlocked(Client(*runner_, GetParam().client, *internet_, port,
                      {.only_version = GetParam().version}),
-              FailsPromptly());
-  ASSERT_NO_FATAL_FAILURE(WaitForTlsEvents(1));
-  ASSERT_NO_FATAL_FAILURE(StopAgent());
-  EXPECT_THAT(ReportedEvents(),
-              ElementsAre(TlsEgress("blocked", *runner_, *internet_, port, kTlsFloor,
+                TlsEgress("blocked", *runner_, *internet_, port, kTlsFloor,
                                     kClientOffersBelowFloor,
-                                    {.offered = GetParam().version, .sni = "tls.test"})));
+                                    {.offered = GetParam().version, .sni = "tls.test"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Clients, TlsOldClientTest, ValuesIn(kOldClients), OldClientName);
@@ -76,28 +72,20 @@ TEST_F(TlsEgressTest, OldClientIsBlockedTowardsAnUngovernedPod) {
   ASSERT_NO_FATAL_FAILURE(StartAgent());
   const int port = ServeOpenssl(*cache_);
   ASSERT_GT(port, 0);
-  EXPECT_THAT(Client(*runner_, TlsClient::kOpenssl, *cache_, port, {.only_version = "1.0"}),
-              FailsPromptly());
-  ASSERT_NO_FATAL_FAILURE(WaitForTlsEvents(1));
-  ASSERT_NO_FATAL_FAILURE(StopAgent());
-  EXPECT_THAT(ReportedEvents(),
-              ElementsAre(TlsEgress("blocked", *runner_, *cache_, port, kTlsFloor,
+  ExpectBlocked(Client(*runner_, TlsClient::kOpenssl, *cache_, port, {.only_version = "1.0"}),
+                TlsEgress("blocked", *runner_, *cache_, port, kTlsFloor,
                                     kClientOffersBelowFloor,
-                                    {.offered = "1.0", .sni = "tls.test"})));
+                                    {.offered = "1.0", .sni = "tls.test"}));
 }
 
 TEST_F(TlsEgressTest, OldPythonClientIsBlockedTowardsAnUngovernedPythonServer) {
   ASSERT_NO_FATAL_FAILURE(StartAgent());
   const int port = ServePythonTls(*cache_);
   ASSERT_GT(port, 0);
-  EXPECT_THAT(Client(*runner_, TlsClient::kPython, *cache_, port, {.only_version = "1.1"}),
-              FailsPromptly());
-  ASSERT_NO_FATAL_FAILURE(WaitForTlsEvents(1));
-  ASSERT_NO_FATAL_FAILURE(StopAgent());
-  EXPECT_THAT(ReportedEvents(),
-              ElementsAre(TlsEgress("blocked", *runner_, *cache_, port, kTlsFloor,
+  ExpectBlocked(Client(*runner_, TlsClient::kPython, *cache_, port, {.only_version = "1.1"}),
+                TlsEgress("blocked", *runner_, *cache_, port, kTlsFloor,
                                     kClientOffersBelowFloor,
-                                    {.offered = "1.1", .sni = "tls.test"})));
+                                    {.offered = "1.1", .sni = "tls.test"}));
 }
 
 // A client at TLS 1.2 or 1.3, or with its defaults.
@@ -164,13 +152,10 @@ TEST_P(TlsDowngradeTest, ServerPickingTls10IsBlocked) {
   const int port = ServeOpenssl(
       *internet_, {.min_version = "1.0", .max_version = "1.0", .cipher = "AES128-SHA:@SECLEVEL=0"});
   ASSERT_GT(port, 0);
-  EXPECT_THAT(Client(*runner_, GetParam(), *internet_, port), FailsPromptly());
-  ASSERT_NO_FATAL_FAILURE(WaitForTlsEvents(1));
-  ASSERT_NO_FATAL_FAILURE(StopAgent());
-  EXPECT_THAT(ReportedEvents(),
-              ElementsAre(TlsEgress("blocked", *runner_, *internet_, port, kTlsFloor,
+  ExpectBlocked(Client(*runner_, GetParam(), *internet_, port),
+                TlsEgress("blocked", *runner_, *internet_, port, kTlsFloor,
                                     kServerSelectedBelowFloor,
-                                    {.offered = "1.3", .negotiated = "1.0", .sni = "tls.test"})));
+                                    {.offered = "1.3", .negotiated = "1.0", .sni = "tls.test"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Clients, TlsDowngradeTest,
@@ -183,14 +168,10 @@ TEST_F(TlsEgressTest, OldClientIsBlockedOverIpv6) {
   ASSERT_NO_FATAL_FAILURE(StartAgent());
   const int port = ServeOpenssl(*internet_);
   ASSERT_GT(port, 0);
-  EXPECT_THAT(Client(*runner_, TlsClient::kOpenssl, *internet_, port, {.only_version = "1.0"}, kV6),
-              FailsPromptly());
-  ASSERT_NO_FATAL_FAILURE(WaitForTlsEvents(1));
-  ASSERT_NO_FATAL_FAILURE(StopAgent());
-  EXPECT_THAT(ReportedEvents(),
-              ElementsAre(TlsEgress("blocked", *runner_, *internet_, port, kTlsFloor,
+  ExpectBlocked(Client(*runner_, TlsClient::kOpenssl, *internet_, port, {.only_version = "1.0"}, kV6),
+                TlsEgress("blocked", *runner_, *internet_, port, kTlsFloor,
                                     kClientOffersBelowFloor, {.offered = "1.0", .sni = "tls.test"},
-                                    kV6)));
+                                    kV6));
 }
 
 TEST_F(TlsEgressTest, ModernClientPassesOverIpv6) {

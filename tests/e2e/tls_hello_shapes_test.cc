@@ -51,13 +51,10 @@ class TlsHelloShapesTest : public TlsTest {
 TEST_F(TlsHelloShapesTest, HelloOverTheMtuAtTls10IsBlocked) {
   const int port = ServeOpenssl(*internet_);
   ASSERT_GT(port, 0);
-  EXPECT_THAT(Client(*runner_, TlsClient::kOpenssl, *internet_, port, BigHelloAt("1.0")),
-              FailsPromptly());
-  ASSERT_NO_FATAL_FAILURE(WaitForTlsEvents(1));
-  ASSERT_NO_FATAL_FAILURE(StopAgent());
-  EXPECT_THAT(ReportedEvents(), ElementsAre(TlsEgress("blocked", *runner_, *internet_, port,
+  ExpectBlocked(Client(*runner_, TlsClient::kOpenssl, *internet_, port, BigHelloAt("1.0")),
+                TlsEgress("blocked", *runner_, *internet_, port,
                                                       kTlsFloor, kClientOffersBelowFloor,
-                                                      {.offered = "1.0", .sni = "tls.test"})));
+                                                      {.offered = "1.0", .sni = "tls.test"}));
 }
 
 TEST_F(TlsHelloShapesTest, HelloOverTheMtuAtTls13Passes) {
@@ -72,13 +69,10 @@ TEST_F(TlsHelloShapesTest, HelloOverTheMtuAtTls13Passes) {
 TEST_F(TlsHelloShapesTest, HelloOverSeveralRecordsAtTls10IsBlocked) {
   const int port = ServeOpenssl(*internet_);
   ASSERT_GT(port, 0);
-  EXPECT_THAT(Client(*runner_, TlsClient::kOpenssl, *internet_, port, BigHelloAt("1.0", 512)),
-              FailsPromptly());
-  ASSERT_NO_FATAL_FAILURE(WaitForTlsEvents(1));
-  ASSERT_NO_FATAL_FAILURE(StopAgent());
-  EXPECT_THAT(ReportedEvents(), ElementsAre(TlsEgress("blocked", *runner_, *internet_, port,
+  ExpectBlocked(Client(*runner_, TlsClient::kOpenssl, *internet_, port, BigHelloAt("1.0", 512)),
+                TlsEgress("blocked", *runner_, *internet_, port,
                                                       kTlsFloor, kClientOffersBelowFloor,
-                                                      {.offered = "1.0", .sni = "tls.test"})));
+                                                      {.offered = "1.0", .sni = "tls.test"}));
 }
 
 TEST_F(TlsHelloShapesTest, HelloOverSeveralRecordsAtTls13Passes) {
@@ -94,14 +88,11 @@ TEST_F(TlsHelloShapesTest, TenKilobyteHelloAtTls10IsBlocked) {
   // Python with 40 ALPN names of 250 bytes: about 10 KB, seven segments.
   const int port = ServePythonTls(*internet_);
   ASSERT_GT(port, 0);
-  EXPECT_THAT(Client(*runner_, TlsClient::kPython, *internet_, port,
+  ExpectBlocked(Client(*runner_, TlsClient::kPython, *internet_, port,
                      {.only_version = "1.0", .alpn_count = 40, .alpn_length = 250}),
-              FailsPromptly());
-  ASSERT_NO_FATAL_FAILURE(WaitForTlsEvents(1));
-  ASSERT_NO_FATAL_FAILURE(StopAgent());
-  EXPECT_THAT(ReportedEvents(), ElementsAre(TlsEgress("blocked", *runner_, *internet_, port,
+                TlsEgress("blocked", *runner_, *internet_, port,
                                                       kTlsFloor, kClientOffersBelowFloor,
-                                                      {.offered = "1.0", .sni = "tls.test"})));
+                                                      {.offered = "1.0", .sni = "tls.test"}));
 }
 
 TEST_F(TlsHelloShapesTest, Sslv2CompatibleHelloIsBlocked) {

@@ -33,11 +33,8 @@ TEST_F(TlsIngressTest, OldClientFromTheWorldIsBlockedAtAGovernedServer) {
   ASSERT_NO_FATAL_FAILURE(StartAgent());
   const int port = ServeOpenssl(*runner_);
   ASSERT_GT(port, 0);
-  EXPECT_THAT(Client(*internet_, TlsClient::kOpenssl, *runner_, port, {.only_version = "1.0"}),
-              FailsPromptly());
-  ASSERT_NO_FATAL_FAILURE(WaitForTlsEvents(1));
-  ASSERT_NO_FATAL_FAILURE(StopAgent());
-  EXPECT_THAT(ReportedEvents(), ElementsAre(OldHandshakeEvent(*runner_, *internet_, port)));
+  ExpectBlocked(Client(*internet_, TlsClient::kOpenssl, *runner_, port, {.only_version = "1.0"}),
+                OldHandshakeEvent(*runner_, *internet_, port));
 }
 
 TEST_F(TlsIngressTest, OldClientFromAnUngovernedPodIsBlockedAtAGovernedServer) {
@@ -45,11 +42,8 @@ TEST_F(TlsIngressTest, OldClientFromAnUngovernedPodIsBlockedAtAGovernedServer) {
   ASSERT_NO_FATAL_FAILURE(StartAgent());
   const int port = ServeOpenssl(*runner_);
   ASSERT_GT(port, 0);
-  EXPECT_THAT(Client(*cache_, TlsClient::kOpenssl, *runner_, port, {.only_version = "1.0"}),
-              FailsPromptly());
-  ASSERT_NO_FATAL_FAILURE(WaitForTlsEvents(1));
-  ASSERT_NO_FATAL_FAILURE(StopAgent());
-  EXPECT_THAT(ReportedEvents(), ElementsAre(OldHandshakeEvent(*runner_, *cache_, port)));
+  ExpectBlocked(Client(*cache_, TlsClient::kOpenssl, *runner_, port, {.only_version = "1.0"}),
+                OldHandshakeEvent(*runner_, *cache_, port));
 }
 
 TEST_F(TlsIngressTest, OldPythonClientIsBlockedAtAGovernedPythonServer) {
@@ -57,11 +51,8 @@ TEST_F(TlsIngressTest, OldPythonClientIsBlockedAtAGovernedPythonServer) {
   ASSERT_NO_FATAL_FAILURE(StartAgent());
   const int port = ServePythonTls(*runner_);
   ASSERT_GT(port, 0);
-  EXPECT_THAT(Client(*internet_, TlsClient::kPython, *runner_, port, {.only_version = "1.0"}),
-              FailsPromptly());
-  ASSERT_NO_FATAL_FAILURE(WaitForTlsEvents(1));
-  ASSERT_NO_FATAL_FAILURE(StopAgent());
-  EXPECT_THAT(ReportedEvents(), ElementsAre(OldHandshakeEvent(*runner_, *internet_, port)));
+  ExpectBlocked(Client(*internet_, TlsClient::kPython, *runner_, port, {.only_version = "1.0"}),
+                OldHandshakeEvent(*runner_, *internet_, port));
 }
 
 TEST_F(TlsIngressTest, ModernClientsOfAGovernedServerPass) {
@@ -93,15 +84,11 @@ TEST_F(TlsIngressTest, EgressFloorLeavesTheServerRoleAlone) {
       Client(*internet_, TlsClient::kOpenssl, *runner_, pod_server, {.only_version = "1.0"}),
       Succeeds("1.0"));
   // The floor is in force for the pod's own clients.
-  EXPECT_THAT(
+  ExpectBlocked(
       Client(*runner_, TlsClient::kOpenssl, *internet_, world_server, {.only_version = "1.0"}),
-      FailsPromptly());
-  ASSERT_NO_FATAL_FAILURE(WaitForTlsEvents(1));
-  ASSERT_NO_FATAL_FAILURE(StopAgent());
-  EXPECT_THAT(ReportedEvents(),
-              ElementsAre(TlsEgress("blocked", *runner_, *internet_, world_server, kTlsFloor,
+                TlsEgress("blocked", *runner_, *internet_, world_server, kTlsFloor,
                                     kClientOffersBelowFloor,
-                                    {.offered = "1.0", .sni = "tls.test"})));
+                                    {.offered = "1.0", .sni = "tls.test"}));
 }
 
 TEST_F(TlsIngressTest, IngressFloorLeavesTheClientRoleAlone) {
@@ -115,12 +102,9 @@ TEST_F(TlsIngressTest, IngressFloorLeavesTheClientRoleAlone) {
       Client(*runner_, TlsClient::kOpenssl, *internet_, world_server, {.only_version = "1.0"}),
       Succeeds("1.0"));
   // The floor is in force for the pod's servers.
-  EXPECT_THAT(
+  ExpectBlocked(
       Client(*internet_, TlsClient::kOpenssl, *runner_, pod_server, {.only_version = "1.0"}),
-      FailsPromptly());
-  ASSERT_NO_FATAL_FAILURE(WaitForTlsEvents(1));
-  ASSERT_NO_FATAL_FAILURE(StopAgent());
-  EXPECT_THAT(ReportedEvents(), ElementsAre(OldHandshakeEvent(*runner_, *internet_, pod_server)));
+                OldHandshakeEvent(*runner_, *internet_, pod_server));
 }
 
 }  // namespace

@@ -155,6 +155,16 @@ class TlsTest : public NetworkTest {
 
   // Waits until the agent printed `count` TLS events.
   void WaitForTlsEvents(int count);
+
+  // A blocked case: the client failed promptly, and once the agent stopped
+  // its one event matches `event`.
+  template <typename EventMatcher>
+  void ExpectBlocked(const TlsOutcome& outcome, EventMatcher event) {
+    EXPECT_THAT(outcome, FailsPromptly());
+    ASSERT_NO_FATAL_FAILURE(WaitForTlsEvents(1));
+    ASSERT_NO_FATAL_FAILURE(StopAgent());
+    EXPECT_THAT(ReportedEvents(), ::testing::ElementsAre(event));
+  }
   // Every line the agent started last printed, parsed; a line that is not a
   // JSON object is a test failure.
   std::vector<ReportedEvent> ParsedReportedEvents();
