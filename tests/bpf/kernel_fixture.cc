@@ -14,6 +14,7 @@
 #include "common/cgroup.h"
 #include "common/errno_status.h"
 #include "common/status_macros.h"
+#include "loader/host_namespaces.h"
 
 namespace nsfence::bpftest {
 namespace {
@@ -84,6 +85,8 @@ absl::StatusOr<std::unique_ptr<KernelFixture>> KernelFixture::Create(uint32_t ri
 }
 
 KernelFixture::~KernelFixture() {
+  if (guard_) (void)guard_->DetachAndUnpin();
+  guard_.reset();
   enforcer_.reset();
   if (datapath_) {
     (void)datapath_->DetachAndUnpin();
@@ -122,21 +125,37 @@ std::vector<nsfence_network_event> KernelFixture::DrainEvents() {
   return out;
 }
 
-std::vector<nsfence_tls_event> KernelFixture::DrainTlsEvents() {
-  std::vector<nsfence_tls_event> out;
+std::vector<std::string> KernelFixture::DrainRaw(uint32_t kind, size_t min_size) {
+  struct Wanted {
+    uint32_t kind;
+    size_t min_size;
+    std::vector<std::string> records;
+  } wanted{kind, min_size, {}};
   auto on_event = [](void* ctx, void* data, size_t size) -> int {
+    auto* w = static_cast<Wanted*>(ctx);
     nsfence_event_header hdr;
     if (size < sizeof(hdr)) return 0;
     std::memcpy(&hdr, data, sizeof(hdr));
-    if (hdr.kind == NSFENCE_EVENT_TLS && size >= sizeof(nsfence_tls_event)) {
-      nsfence_tls_event e;
-      std::memcpy(&e, data, sizeof(e));
-      static_cast<std::vector<nsfence_tls_event>*>(ctx)->push_back(e);
-    }
+    if (hdr.kind == w->kind && size >= w->min_size) w->records.emplace_back(static_cast<char*>(data), size);
     return 0;
   };
-  ConsumeRing(datapath_->events_fd(), on_event, &out);
-  return out;
+  ConsumeRing(datapath_->events_fd(), on_event, &wanted);
+  return wanted.records;
+}
+
+absl::StatusOr<loader::ContainerGuard*> KernelFixture::StartContainerGuard(loader::ExecBackendChoice backend) {
+  NSF_ASSIGN_OR_RETURN(loader::HostNamespaces host, loader::ReadNamespaces("/proc/self/ns"));
+  NSF_ASSIGN_OR_RETURN(const int level, cgroup::Level(mount_, root_));
+  NSF_ASSIGN_OR_RETURN(guard_, loader::ContainerGuard::Load({
+                                   .bpffs_dir = bpffs_,
+                                   .cgroup_root = root_,
+                                   .cgroup_root_level = level,
+                                   .backend = backend,
+                                   .host = std::move(host),
+                                   .ringbuf_bytes = datapath_->ringbuf_bytes(),
+                               }));
+  NSF_RETURN_IF_ERROR(guard_->Attach());
+  return guard_.get();
 }
 
 }  // namespace nsfence::bpftest

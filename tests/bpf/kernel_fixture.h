@@ -3,12 +3,14 @@
 #ifndef NSFENCE_TESTS_BPF_KERNEL_FIXTURE_H_
 #define NSFENCE_TESTS_BPF_KERNEL_FIXTURE_H_
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "inventory/model.h"
+#include "loader/container_guard.h"
 #include "loader/enforcer.h"
 #include "loader/network_datapath.h"
 #include "nsfence/abi.h"
@@ -40,15 +42,33 @@ class KernelFixture {
                        const inventory::Inventory& inventory);
   absl::Status Attach() { return datapath_->Attach(); }
 
+  // Loads and attaches the container guard on the fixture's bpffs and cgroup
+  // root (this process's namespaces stand for the node's); detached first at
+  // destruction.
+  absl::StatusOr<loader::ContainerGuard*> StartContainerGuard(loader::ExecBackendChoice backend);
+
   loader::NetworkDatapath& datapath() { return *datapath_; }
   const std::string& cgroup_root() const { return root_; }
+  const std::string& bpffs_dir() const { return bpffs_; }
   // Everything in the ring buffer now (TLS records cut to their network part).
   std::vector<nsfence_network_event> DrainEvents();
-  // The TLS records in the ring buffer now; other records are dropped.
-  std::vector<nsfence_tls_event> DrainTlsEvents();
+  // The records of one kind (enum nsfence_event_kind) in the ring buffer
+  // now; other records are dropped.
+  template <typename T>
+  std::vector<T> DrainRecords(uint32_t kind) {
+    std::vector<T> out;
+    for (const std::string& raw : DrainRaw(kind, sizeof(T))) {
+      T record;
+      std::memcpy(&record, raw.data(), sizeof(T));
+      out.push_back(record);
+    }
+    return out;
+  }
+  std::vector<nsfence_tls_event> DrainTlsEvents() { return DrainRecords<nsfence_tls_event>(NSFENCE_EVENT_TLS); }
 
  private:
   KernelFixture() = default;
+  std::vector<std::string> DrainRaw(uint32_t kind, size_t min_size);
 
   std::string mount_;
   std::string root_;
@@ -56,6 +76,7 @@ class KernelFixture {
   std::vector<std::string> dirs_;  // created, removed in reverse
   std::unique_ptr<loader::NetworkDatapath> datapath_;
   std::unique_ptr<loader::Enforcer> enforcer_;
+  std::unique_ptr<loader::ContainerGuard> guard_;
 };
 
 }  // namespace nsfence::bpftest

@@ -24,6 +24,7 @@
 #include "events/json.h"
 #include "inventory/file_source.h"
 #include "loader/features.h"
+#include "loader/host_namespaces.h"
 
 namespace nsfence::agent {
 namespace {
@@ -157,9 +158,10 @@ absl::Status Agent::Start() {
   // Maps hold the policy before any new program runs on them.
   NSF_RETURN_IF_ERROR(EnforceNow());
   NSF_RETURN_IF_ERROR(datapath_->Attach());
-  for (const auto& [name, insns] : datapath_->ProgramSizes()) {
-    log::Info("program ", name, ": ", insns, " instructions verified");
-  }
+  NSF_RETURN_IF_ERROR(StartContainerGuard(level));
+  std::vector<std::pair<std::string, uint32_t>> sizes = datapath_->ProgramSizes();
+  for (auto& size : guard_->ProgramSizes()) sizes.push_back(std::move(size));
+  for (const auto& [name, insns] : sizes) log::Info("program ", name, ": ", insns, " instructions verified");
   NSF_ASSIGN_OR_RETURN(reader_, events::RingbufReader::Open(
                                     datapath_->events_fd(),
                                     [this](const events::Record& r) { OnRecord(r); }));
@@ -170,14 +172,40 @@ absl::Status Agent::Start() {
 
   log::Info("ready: enforcing ", policies_.policies().size(), " policies on ", cgroup_root_,
             " (generation ", generation_, ", ", datapath_->adopted_links(), " of ",
-            datapath_->attached_links(), " links adopted, pins under ", options_.bpffs_dir, ")");
+            datapath_->attached_links() + guard_->attached_links(), " links adopted, pins under ", options_.bpffs_dir, ")");
+  return absl::OkStatus();
+}
+
+absl::Status Agent::StartContainerGuard(int cgroup_root_level) {
+  NSF_ASSIGN_OR_RETURN(loader::HostNamespaces host, loader::ReadHostNamespaces());
+  if (host.source != "/proc/1/ns") log::Warn("node namespaces read from ", host.source);
+  const loader::ExecBackendChoice choice = options_.exec_backend == "lsm"          ? loader::ExecBackendChoice::kLsm
+                                           : options_.exec_backend == "tracepoint" ? loader::ExecBackendChoice::kTracepoint
+                                                                                   : loader::ExecBackendChoice::kAuto;
+  NSF_ASSIGN_OR_RETURN(guard_, loader::ContainerGuard::Load({
+                                   .bpffs_dir = options_.bpffs_dir,
+                                   .cgroup_root = cgroup_root_,
+                                   .cgroup_root_level = cgroup_root_level,
+                                   .backend = choice,
+                                   .host = std::move(host),
+                                   .report_fold_window = options_.report_fold_window,
+                                   .ringbuf_bytes = datapath_->ringbuf_bytes(),
+                               }));
+  NSF_RETURN_IF_ERROR(guard_->Attach());
+  const char* backend = loader::ExecBackendName(guard_->backend());
+  if (guard_->lsm_unavailable().empty()) {
+    log::Info("exec guard backend: ", backend, " (privileged execs fail with EPERM)");
+  } else {
+    log::Info("exec guard backend: ", backend, " (privileged execs are killed with SIGKILL before they run; "
+              "BPF LSM not used: ", guard_->lsm_unavailable(), ")");
+  }
   return absl::OkStatus();
 }
 
 absl::Status Agent::EnforceNow() {
   NSF_ASSIGN_OR_RETURN(loader::EnforceReport report,
                        enforcer_->Enforce(policies_.policies(), inventory_));
-  directory_ = std::make_unique<InventoryDirectory>(inventory_, report.cgroup_ids,
+  directory_ = std::make_unique<InventoryDirectory>(inventory_, report.cgroup_ids, cgroup_mount_,
                                                     std::move(report.policy_names), &enforcer_->registry());
   pod_dirs_ = PodCgroupDirs(report.cgroup_ids, cgroup_mount_);
   ++generation_;
@@ -238,8 +266,7 @@ void Agent::OnRecord(const events::Record& record) {
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fflush(stdout);
   ++events_printed_;
-  if (std::holds_alternative<nsfence_tls_event>(record) &&
-      events::NetworkPart(record).action == NSFENCE_ACTION_BLOCKED) {
+  if (const auto* tls = std::get_if<nsfence_tls_event>(&record); tls != nullptr && tls->net.action == NSFENCE_ACTION_BLOCKED) {
     tls_blocked_reported_ = true;
   }
 }
@@ -268,6 +295,10 @@ void Agent::CheckCounters() {
   }
   const uint64_t unparsed = (*now)[NSFENCE_CNT_PACKET_UNPARSED] - last_counters_[NSFENCE_CNT_PACKET_UNPARSED];
   if (unparsed > 0) log::Warn("dropped ", unparsed, " ingress packets whose headers could not be read");
+  const uint64_t unsignalled = (*now)[NSFENCE_CNT_EXEC_SIGNAL_FAILED] - last_counters_[NSFENCE_CNT_EXEC_SIGNAL_FAILED];
+  if (unsignalled > 0) {
+    log::Error(unsignalled, " privileged execs could not be sent SIGKILL (bpf_send_signal refused): they may be running");
+  }
   if (reader_->undecodable() != last_undecodable_) {
     log::Warn(reader_->undecodable() - last_undecodable_, " ring buffer records could not be decoded");
     last_undecodable_ = reader_->undecodable();
@@ -344,7 +375,8 @@ absl::Status Agent::Stop() {
     return absl::OkStatus();
   }
   reader_.reset();
-  absl::Status s = datapath_->DetachAndUnpin();
+  absl::Status s = guard_ ? guard_->DetachAndUnpin() : absl::OkStatus();
+  if (absl::Status d = datapath_->DetachAndUnpin(); s.ok()) s = d;
   if (s.ok()) log::Info("detached from ", cgroup_root_, " and removed pins under ", options_.bpffs_dir);
   return s;
 }

@@ -27,6 +27,7 @@
 #include "events/enrich.h"
 #include "events/ringbuf_reader.h"
 #include "inventory/source.h"
+#include "loader/container_guard.h"
 #include "loader/enforcer.h"
 #include "loader/map_io.h"
 #include "loader/network_datapath.h"
@@ -51,6 +52,8 @@ class Agent {
   // valid, else keeps what is in force and says so.
   void Reload(const std::string& why);
   absl::Status EnforceNow();
+  // Loads and attaches the exec and device guards; logs the exec backend chosen.
+  absl::Status StartContainerGuard(int cgroup_root_level);
   absl::Status WatchInputs();
   void OnRecord(const events::Record& record);
   void CheckCounters();
@@ -67,6 +70,7 @@ class Agent {
   inventory::Inventory inventory_;
   std::optional<FileWatcher> watcher_;
   std::unique_ptr<loader::NetworkDatapath> datapath_;
+  std::unique_ptr<loader::ContainerGuard> guard_;
   std::unique_ptr<loader::Enforcer> enforcer_;
   std::unique_ptr<InventoryDirectory> directory_;
   std::unique_ptr<events::RingbufReader> reader_;

@@ -59,6 +59,10 @@ lines on stdout. Logs go to stderr.
                                 or kubepods, whichever exists)
   --bpffs DIR                   where maps and links are pinned (default /sys/fs/bpf/nsfence)
   --keep-enforcement-on-exit    leave programs attached on SIGTERM/SIGINT (for upgrades)
+  --exec-backend auto|lsm|tracepoint
+                                how privileged execs are stopped: BPF LSM (EPERM) or
+                                the sched_process_exec tracepoint (SIGKILL); auto
+                                picks LSM where the kernel allows it (default auto)
   --ringbuf-bytes N             violation ring buffer size, a power of two (default 1048576)
   --report-fold-seconds N       repeats of one flow within N s are reported once (default 30)
   --stats-seconds N             how often kernel counters are checked (default 10)
@@ -89,6 +93,14 @@ absl::StatusOr<AgentOptions> ParseAgentArgs(const std::vector<std::string>& args
       absl::StatusOr<std::string> v = value();
       if (!v.ok()) return v.status();
       (flag == "--inventory" ? o.inventory_file : flag == "--cgroup-root" ? o.cgroup_root : o.bpffs_dir) = *v;
+    } else if (flag == "--exec-backend") {
+      absl::StatusOr<std::string> v = value();
+      if (!v.ok()) return v.status();
+      if (*v != "auto" && *v != "lsm" && *v != "tracepoint") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--exec-backend expects auto, lsm or tracepoint, got \"", *v, "\""));
+      }
+      o.exec_backend = *v;
     } else if (flag == "--ringbuf-bytes") {
       absl::StatusOr<std::string> v = value();
       if (!v.ok()) return v.status();

@@ -19,6 +19,9 @@ struct AgentOptions {
   std::string cgroup_root;
   std::string bpffs_dir = "/sys/fs/bpf/nsfence";
   bool keep_enforcement_on_exit = false;
+  // How privileged execs are stopped: "auto" (BPF LSM where the kernel
+  // allows it, else the tracepoint), "lsm" or "tracepoint".
+  std::string exec_backend = "auto";
   uint32_t ringbuf_bytes = 1 << 20;
   absl::Duration report_fold_window = absl::Seconds(30);
   absl::Duration stats_interval = absl::Seconds(10);

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "loader/bpffs.h"
+#include "loader/cgroup_link.h"
 #include "loader/libbpf_log.h"
 #include "network.skel.h"
 #include "tls.skel.h"
@@ -30,27 +31,6 @@ absl::StatusOr<bpf_map_info> MapInfo(int fd) {
   __u32 len = sizeof(info);
   if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return ErrnoStatus(errno, "reading map info");
   return info;
-}
-
-absl::Status CheckAdoptable(int link_fd, const std::string& path, uint64_t cgroup_id,
-                            bpf_attach_type type) {
-  bpf_link_info info{};
-  __u32 len = sizeof(info);
-  if (bpf_obj_get_info_by_fd(link_fd, &info, &len) != 0) {
-    return ErrnoStatus(errno, absl::StrCat("reading pinned link ", path));
-  }
-  if (info.type != BPF_LINK_TYPE_CGROUP || info.cgroup.attach_type != type) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "pinned link ", path, " is not a cgroup link of the expected type; remove it or use another --bpffs"));
-  }
-  if (info.cgroup.cgroup_id != cgroup_id) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "pinned link ", path, " is attached to cgroup id ", info.cgroup.cgroup_id,
-        ", not to --cgroup-root (id ", cgroup_id,
-        "); stop the agent that owns it (nsfence-agent without --keep-enforcement-on-exit) "
-        "or use another --bpffs"));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -155,38 +135,10 @@ absl::Status NetworkDatapath::PublishTlsPolicy(bool floors_in_force) {
 
 // Attaches `prog` to the cgroup root, or swaps it into its pinned link.
 absl::StatusOr<bpf_link*> NetworkDatapath::AttachProgram(bpf_program* prog, bool adopt_only) {
-  NSF_ASSIGN_OR_RETURN(const uint64_t cgroup_id, cgroup::Id(options_.cgroup_root));
   const std::string pin = absl::StrCat(LinksDir(), "/", bpf_program__name(prog));
-  if (access(pin.c_str(), F_OK) == 0) {
-    bpf_link* link = bpf_link__open(pin.c_str());
-    if (link == nullptr) return ErrnoStatus(errno, absl::StrCat("opening pinned link ", pin));
-    absl::Status status = CheckAdoptable(bpf_link__fd(link), pin, cgroup_id, bpf_program__expected_attach_type(prog));
-    if (status.ok() && bpf_link__update_program(link, prog) != 0) {
-      status = ErrnoStatus(errno, absl::StrCat("swapping ", bpf_program__name(prog), " into ", pin));
-    }
-    if (!status.ok()) {
-      bpf_link__destroy(link);
-      return status;
-    }
-    ++adopted_links_;
-    return link;
-  }
-  if (adopt_only) return nullptr;
-  const int cgroup_fd = open(options_.cgroup_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (cgroup_fd < 0) return ErrnoStatus(errno, absl::StrCat("opening --cgroup-root ", options_.cgroup_root));
-  bpf_link* link = bpf_program__attach_cgroup(prog, cgroup_fd);
-  const int attach_errno = errno;
-  close(cgroup_fd);
-  if (link == nullptr) {
-    return ErrnoStatus(attach_errno, absl::StrCat("attaching ", bpf_program__name(prog), " to ",
-                                                  options_.cgroup_root));
-  }
-  if (bpf_link__pin(link, pin.c_str()) != 0) {
-    const absl::Status status = ErrnoStatus(errno, absl::StrCat("pinning link ", pin));
-    bpf_link__destroy(link);
-    return status;
-  }
-  return link;
+  NSF_ASSIGN_OR_RETURN(const CgroupLink attached, AttachCgroupLink(prog, options_.cgroup_root, pin, adopt_only));
+  if (attached.adopted) ++adopted_links_;
+  return attached.link;
 }
 
 absl::Status NetworkDatapath::Attach() {

@@ -12,7 +12,7 @@
 #endif
 
 /* Bumped whenever a layout below changes incompatibly. */
-#define NSFENCE_ABI_VERSION 2
+#define NSFENCE_ABI_VERSION 3
 
 /* Deepest pod cgroup below --cgroup-root that the datapath recognises. */
 #define NSFENCE_MAX_POD_DEPTH 8
@@ -119,7 +119,34 @@ struct nsfence_tls_floors {
 };
 
 /* nsfence_identity.flags */
-#define NSFENCE_IDENTITY_NO_NETWORK 0x1 /* governed for TLS only: network unrestricted */
+#define NSFENCE_IDENTITY_NO_NETWORK 0x1 /* governed for TLS or containers only: network unrestricted */
+
+/* Namespaces a process may share with the node, as bits. */
+enum nsfence_host_ns {
+	NSFENCE_HOST_NS_PID = 0x1,
+	NSFENCE_HOST_NS_NET = 0x2,
+	NSFENCE_HOST_NS_IPC = 0x4,
+	NSFENCE_HOST_NS_MNT = 0x8,
+};
+
+/*
+ * What a process in the namespace's pods may start with (spec.containers).
+ * Capability bits are 1 << CAP_* of the kernel (CAP_SYS_ADMIN is bit 21) and
+ * are judged on the bounding set the new program runs with. A process holding
+ * a denied capability, or sharing a denied namespace with the node, is
+ * stopped at exec; audited ones (never also denied) are reported and run.
+ * All zero: the namespace's containers are not judged.
+ */
+struct nsfence_exec_policy {
+	__u64 denied_caps;
+	__u64 audited_caps;
+	__u32 policy;         /* named when an exec is stopped or a device denied */
+	__u32 audit_policy;   /* named when one is audited */
+	__u8 host_ns_denied;  /* enum nsfence_host_ns bits */
+	__u8 host_ns_audited;
+	__u8 devices;         /* device guard: enum nsfence_mode, 0 when off */
+	__u8 pad[5];
+};
 
 /* identities: present only for namespaces governed by at least one policy. */
 struct nsfence_identity {
@@ -131,6 +158,7 @@ struct nsfence_identity {
 	__u32 tls_policy;       /* policy named by events below an enforce floor */
 	__u32 tls_audit_policy; /* policy named by events below an audit floor */
 	__u32 reserved;
+	struct nsfence_exec_policy exec;
 };
 
 /*
@@ -191,12 +219,19 @@ enum nsfence_counter {
 	NSFENCE_CNT_TLS_AUDITED,
 	NSFENCE_CNT_TLS_UNPARSED,    /* a hello given up on (malformed, or over the step budget) */
 	NSFENCE_CNT_TLS_REORDERED,   /* segment ahead of a hello in progress, dropped for resend */
+	NSFENCE_CNT_EXEC_BLOCKED,
+	NSFENCE_CNT_EXEC_AUDITED,
+	NSFENCE_CNT_EXEC_SIGNAL_FAILED, /* bpf_send_signal refused: the program may have run */
+	NSFENCE_CNT_DEVICE_BLOCKED,
+	NSFENCE_CNT_DEVICE_AUDITED,
 	NSFENCE_CNT_MAX,
 };
 
 enum nsfence_event_kind {
 	NSFENCE_EVENT_NETWORK = 1,
 	NSFENCE_EVENT_TLS = 2,
+	NSFENCE_EVENT_EXEC = 3,   /* a privileged process started (or was stopped) in a pod */
+	NSFENCE_EVENT_DEVICE = 4, /* a pod's process opened (or was denied) a device node */
 };
 
 struct nsfence_event_header {
@@ -250,6 +285,77 @@ struct nsfence_tls_event {
 	__u8 floor;  /* enum nsfence_tls_version_code that was crossed */
 	__u8 pad[2];
 	char sni[NSFENCE_SNI_LEN]; /* NUL-terminated, truncated; empty when absent */
+};
+
+/* How exec is judged: chosen by the agent from what the kernel allows. */
+enum nsfence_exec_backend {
+	/* BPF LSM bprm_check_security: the exec fails with EPERM. */
+	NSFENCE_BACKEND_LSM = 1,
+	/* tp_btf sched_process_exec + bpf_send_signal(SIGKILL): the process dies
+	 * before the new program runs a user instruction. */
+	NSFENCE_BACKEND_TRACEPOINT = 2,
+};
+
+#define NSFENCE_PATH_LEN 128
+
+/*
+ * A privileged exec in a governed pod. pid is the thread group id; comm is
+ * the caller's (LSM: before exec) or the new program's (tracepoint).
+ */
+struct nsfence_exec_event {
+	struct nsfence_event_header hdr;
+	__u64 cgroup_id;      /* the pod cgroup */
+	__u64 task_cgroup_id; /* the process's own cgroup: its container's, when below the pod */
+	__u64 offending_caps; /* bounding-set bits the policy denies or audits */
+	__u64 bounding_caps;  /* the whole bounding set */
+	__u32 identity;
+	__u32 policy;
+	__u32 pid;
+	__u8 action;  /* enum nsfence_action: blocked = stopped at exec */
+	__u8 backend; /* enum nsfence_exec_backend */
+	__u8 host_ns; /* enum nsfence_host_ns bits shared with the node that the policy judges */
+	__u8 pad;
+	char comm[NSFENCE_COMM_LEN];
+	char filename[NSFENCE_PATH_LEN]; /* as given to exec, truncated */
+};
+
+/* Device node types and accesses, as the cgroup device hook names them. */
+enum nsfence_device_type {
+	NSFENCE_DEVICE_BLOCK = 1, /* BPF_DEVCG_DEV_BLOCK */
+	NSFENCE_DEVICE_CHAR = 2,  /* BPF_DEVCG_DEV_CHAR */
+};
+
+enum nsfence_device_access {
+	NSFENCE_DEVICE_MKNOD = 1, /* BPF_DEVCG_ACC_MKNOD */
+	NSFENCE_DEVICE_READ = 2,
+	NSFENCE_DEVICE_WRITE = 4,
+};
+
+/* Access to a device node outside the safe set, from a governed pod. */
+struct nsfence_device_event {
+	struct nsfence_event_header hdr;
+	__u64 cgroup_id;      /* the pod cgroup */
+	__u64 task_cgroup_id; /* the process's own cgroup */
+	__u32 identity;
+	__u32 policy;
+	__u32 pid;
+	__u32 major;
+	__u32 minor;
+	__u8 action; /* enum nsfence_action: blocked = EPERM */
+	__u8 type;   /* enum nsfence_device_type */
+	__u8 access; /* enum nsfence_device_access bits */
+	__u8 pad;
+	char comm[NSFENCE_COMM_LEN];
+};
+
+/* Keys of the device report folding map: one report per pod, device and access within the window. */
+struct nsfence_device_key {
+	__u64 cgroup_id;
+	__u32 major;
+	__u32 minor;
+	__u8 type;
+	__u8 access;
+	__u8 pad[6];
 };
 
 /*
