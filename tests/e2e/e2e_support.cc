@@ -319,10 +319,16 @@ std::vector<events::Event> NetworkTest::ParsedEvents() {
       }
       const absl::Time time =
           absl::FromUnixSeconds(event.time().seconds()) + absl::Nanoseconds(event.time().nanos());
-      EXPECT_EQ(event.kind(), "network") << line;
       EXPECT_TRUE(time >= started_ - absl::Seconds(1) && time <= absl::Now() + absl::Seconds(1))
           << "event time outside the test: " << line;
-      if (event.direction() == "egress") {
+      if (event.kind() == "privileged" || event.kind() == "device") {
+        // Judged in the context of the process that execs or opens.
+        EXPECT_NE(event.pid(), 0u) << line;
+        EXPECT_NE(event.comm(), "") << line;
+        EXPECT_EQ(event.direction(), "") << line;
+      } else if (event.kind() != "network") {
+        ADD_FAILURE() << "unexpected event kind: " << line;
+      } else if (event.direction() == "egress") {
         // The sending process is known at connect() and sendmsg().
         EXPECT_NE(event.pid(), 0u) << line;
         EXPECT_EQ(event.comm(), kProbeComm) << line;

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "events/directory.h"
 #include "inventory/model.h"
 #include "loader/registry.h"
@@ -16,23 +18,39 @@ namespace nsfence::agent {
 class InventoryDirectory final : public events::Directory {
  public:
   // `cgroup_ids`: of the pods enforced on this node, by their inventory
-  // cgroup path. `registry` must outlive this directory.
+  // cgroup path (absolute, or relative to `cgroup_mount`, the cgroup v2
+  // mount). `registry` must outlive this directory.
   InventoryDirectory(const inventory::Inventory& inventory,
                      const absl::flat_hash_map<std::string, uint64_t>& cgroup_ids,
+                     const std::string& cgroup_mount,
                      absl::flat_hash_map<uint32_t, std::string> policy_names,
                      const loader::Registry* registry);
-
   std::optional<events::PodRef> PodByCgroup(uint64_t cgroup_id) const override;
   std::optional<events::PodRef> PodByIp(const IpAddress& ip) const override;
   std::string NamespaceOfIdentity(uint32_t identity) const override;
   std::string PolicyName(uint32_t policy) const override;
+  // Looks for the task's cgroup directory below the pod's (a cgroup v2 id is
+  // its directory's inode number), at most kContainerDepth levels down, and
+  // names the pod's child directory on the way: the container's. Found names
+  // are cached; not thread-safe (the agent's event loop is one thread).
+  std::string ContainerOfCgroup(uint64_t pod_cgroup_id, uint64_t task_cgroup_id) const override;
+
+  static constexpr int kContainerDepth = 4;
 
  private:
   absl::flat_hash_map<uint64_t, events::PodRef> by_cgroup_;
+  absl::flat_hash_map<uint64_t, std::string> pod_dirs_;  // pod cgroup id -> absolute directory
   absl::flat_hash_map<IpAddress, events::PodRef> by_ip_;
   absl::flat_hash_map<uint32_t, std::string> policy_names_;
   const loader::Registry* registry_;
+  // (pod cgroup id, task cgroup id) -> container name
+  mutable absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::string> containers_;
 };
+
+// A container cgroup's directory name without its runtime's decoration:
+// "cri-containerd-<id>.scope", "docker-<id>.scope", "crio-<id>.scope" ->
+// "<id>"; any other name unchanged (cgroupfs drivers name it by the id).
+std::string ContainerName(absl::string_view cgroup_dir_name);
 
 }  // namespace nsfence::agent
 

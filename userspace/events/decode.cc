@@ -20,6 +20,13 @@ absl::StatusOr<T> Copy(const void* data, size_t size, const nsfence_event_header
   return out;
 }
 
+template <typename T>
+absl::StatusOr<Record> As(const void* data, size_t size, const nsfence_event_header& hdr, const char* what) {
+  absl::StatusOr<T> e = Copy<T>(data, size, hdr, what);
+  if (!e.ok()) return e.status();
+  return Record(*e);
+}
+
 absl::StatusOr<nsfence_event_header> Header(const void* data, size_t size) {
   nsfence_event_header hdr;
   if (size < sizeof(hdr)) return absl::DataLossError(absl::StrCat("record of ", size, " bytes has no header"));
@@ -33,16 +40,14 @@ absl::StatusOr<Record> DecodeRecord(const void* data, size_t size) {
   absl::StatusOr<nsfence_event_header> hdr = Header(data, size);
   if (!hdr.ok()) return hdr.status();
   switch (hdr->kind) {
-    case NSFENCE_EVENT_NETWORK: {
-      absl::StatusOr<nsfence_network_event> e = Copy<nsfence_network_event>(data, size, *hdr, "network");
-      if (!e.ok()) return e.status();
-      return Record(*e);
-    }
-    case NSFENCE_EVENT_TLS: {
-      absl::StatusOr<nsfence_tls_event> e = Copy<nsfence_tls_event>(data, size, *hdr, "tls");
-      if (!e.ok()) return e.status();
-      return Record(*e);
-    }
+    case NSFENCE_EVENT_NETWORK:
+      return As<nsfence_network_event>(data, size, *hdr, "network");
+    case NSFENCE_EVENT_TLS:
+      return As<nsfence_tls_event>(data, size, *hdr, "tls");
+    case NSFENCE_EVENT_EXEC:
+      return As<nsfence_exec_event>(data, size, *hdr, "exec");
+    case NSFENCE_EVENT_DEVICE:
+      return As<nsfence_device_event>(data, size, *hdr, "device");
     default:
       return absl::InvalidArgumentError(absl::StrCat("record kind ", hdr->kind, " is unknown"));
   }

@@ -25,6 +25,10 @@ class Directory {
   // Namespace name of an identity; empty when unknown.
   virtual std::string NamespaceOfIdentity(uint32_t identity) const = 0;
   virtual std::string PolicyName(uint32_t policy) const = 0;
+  // Name of the container a task's cgroup stands for below its pod's cgroup
+  // (the container id, or the cgroup's name); empty when unknown or when the
+  // task is in the pod cgroup itself.
+  virtual std::string ContainerOfCgroup(uint64_t pod_cgroup_id, uint64_t task_cgroup_id) const = 0;
 };
 
 }  // namespace nsfence::events

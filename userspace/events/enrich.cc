@@ -4,8 +4,11 @@
 
 #include <cstring>
 #include <string>
+#include <utility>
 #include <variant>
 
+#include "common/capabilities.h"
+#include "events/container_names.h"
 #include "events/tls_names.h"
 #include "google/protobuf/timestamp.pb.h"
 
@@ -43,6 +46,48 @@ std::string PeerNamespace(const nsfence_network_event& e, const Directory& direc
   }
 }
 
+void SetTime(uint64_t boot_ns, const BootClock& clock, Event* out) {
+  const timespec ts = absl::ToTimespec(clock.ToTime(boot_ns));
+  out->mutable_time()->set_seconds(ts.tv_sec);
+  out->mutable_time()->set_nanos(static_cast<int32_t>(ts.tv_nsec));
+}
+
+std::string ActionName(uint8_t action) { return action == NSFENCE_ACTION_BLOCKED ? "blocked" : "audited"; }
+
+template <size_t N>
+std::string CString(const char (&field)[N]) {
+  // The kernel truncates without a NUL when a name fills the field.
+  return std::string(field, strnlen(field, N));
+}
+
+// The pod by its cgroup; a pod that left the inventory meanwhile is still
+// named by its namespace.
+std::optional<PodRef> SetPod(uint64_t cgroup_id, uint32_t identity, const Directory& directory, Event* out) {
+  std::optional<PodRef> pod = directory.PodByCgroup(cgroup_id);
+  if (pod) {
+    out->set_namespace_(pod->namespace_name);
+    out->set_pod(pod->name);
+  } else {
+    out->set_namespace_(directory.NamespaceOfIdentity(identity));
+  }
+  return pod;
+}
+
+// What exec and device records share: no network fields, a process and its container.
+template <typename Raw>
+Event ContainerEvent(const Raw& raw, const char* kind, const Directory& directory, const BootClock& clock) {
+  Event out;
+  SetTime(raw.hdr.boot_time_ns, clock, &out);
+  out.set_kind(kind);
+  out.set_action(ActionName(raw.action));
+  SetPod(raw.cgroup_id, raw.identity, directory, &out);
+  out.set_pid(raw.pid);
+  out.set_comm(CString(raw.comm));
+  out.set_policy(directory.PolicyName(raw.policy));
+  out.set_container(directory.ContainerOfCgroup(raw.cgroup_id, raw.task_cgroup_id));
+  return out;
+}
+
 }  // namespace
 
 BootClock BootClock::Now() { return BootClock(ClockNow(CLOCK_REALTIME) - ClockNow(CLOCK_BOOTTIME)); }
@@ -53,25 +98,16 @@ absl::Time BootClock::ToTime(uint64_t boot_ns) const {
 
 Event Enrich(const nsfence_network_event& raw, const Directory& directory, const BootClock& clock) {
   Event out;
-  const absl::Time t = clock.ToTime(raw.hdr.boot_time_ns);
-  const timespec ts = absl::ToTimespec(t);
-  out.mutable_time()->set_seconds(ts.tv_sec);
-  out.mutable_time()->set_nanos(static_cast<int32_t>(ts.tv_nsec));
+  SetTime(raw.hdr.boot_time_ns, clock, &out);
   out.set_kind("network");
-  out.set_action(raw.action == NSFENCE_ACTION_BLOCKED ? "blocked" : "audited");
+  out.set_action(ActionName(raw.action));
   const bool egress = raw.direction == NSFENCE_DIR_EGRESS;
   out.set_direction(egress ? "egress" : "ingress");
 
-  const std::optional<PodRef> pod = directory.PodByCgroup(raw.cgroup_id);
-  if (pod) {
-    out.set_namespace_(pod->namespace_name);
-    out.set_pod(pod->name);
-  } else {
-    out.set_namespace_(directory.NamespaceOfIdentity(raw.identity));
-  }
+  const std::optional<PodRef> pod = SetPod(raw.cgroup_id, raw.identity, directory, &out);
   if (raw.pid != 0) {
     out.set_pid(raw.pid);
-    out.set_comm(std::string(raw.comm, strnlen(raw.comm, sizeof(raw.comm))));
+    out.set_comm(CString(raw.comm));
   }
   out.set_protocol(raw.protocol == 6 ? "tcp" : raw.protocol == 17 ? "udp" : std::to_string(raw.protocol));
 
@@ -94,9 +130,25 @@ Event Enrich(const nsfence_tls_event& raw, const Directory& directory, const Boo
   out.set_kind("tls");
   out.set_offered_max_version(TlsVersionName(raw.offered_max_version));
   out.set_negotiated_version(TlsVersionName(raw.negotiated_version));
-  out.set_sni(std::string(raw.sni, strnlen(raw.sni, sizeof(raw.sni))));
+  out.set_sni(CString(raw.sni));
   out.set_reason(TlsReasonName(raw.reason));
   out.set_min_version(TlsFloorName(raw.floor));
+  return out;
+}
+
+Event Enrich(const nsfence_exec_event& raw, const Directory& directory, const BootClock& clock) {
+  Event out = ContainerEvent(raw, "privileged", directory, clock);
+  for (std::string& cap : CapabilityNames(raw.offending_caps)) out.add_capabilities(std::move(cap));
+  for (std::string& ns : HostNamespaceNames(raw.host_ns)) out.add_host_namespaces(std::move(ns));
+  out.set_backend(ExecBackendName(raw.backend));
+  out.set_filename(CString(raw.filename));
+  return out;
+}
+
+Event Enrich(const nsfence_device_event& raw, const Directory& directory, const BootClock& clock) {
+  Event out = ContainerEvent(raw, "device", directory, clock);
+  out.set_device(DeviceName(raw.type, raw.major, raw.minor));
+  out.set_access(DeviceAccessName(raw.access));
   return out;
 }
 

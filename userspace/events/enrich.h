@@ -27,6 +27,11 @@ class BootClock {
 Event Enrich(const nsfence_network_event& raw, const Directory& directory, const BootClock& clock);
 // kind "tls": the network fields plus what the handshake showed.
 Event Enrich(const nsfence_tls_event& raw, const Directory& directory, const BootClock& clock);
+// kind "privileged": a process whose bounding set or host namespaces the
+// policy denies (stopped at exec) or audits, named with its container.
+Event Enrich(const nsfence_exec_event& raw, const Directory& directory, const BootClock& clock);
+// kind "device": a device node outside the safe set, opened or created.
+Event Enrich(const nsfence_device_event& raw, const Directory& directory, const BootClock& clock);
 Event Enrich(const Record& raw, const Directory& directory, const BootClock& clock);
 
 }  // namespace nsfence::events

@@ -1,6 +1,6 @@
-// Reads violation records (network and TLS) from the kernel's ring buffer
-// and hands each one, decoded, to a callback. Records the agent cannot decode
-// (too short, or of an unknown kind) are counted.
+// Reads violation records (network, TLS, exec, device) from the kernel's
+// ring buffer and hands each one, decoded, to a callback. Records the agent
+// cannot decode (too short, or of an unknown kind) are counted.
 #ifndef NSFENCE_EVENTS_RINGBUF_READER_H_
 #define NSFENCE_EVENTS_RINGBUF_READER_H_
 

@@ -1,5 +1,6 @@
-// A Directory with one pod (job-a/runner, cgroup 99), one peer pod
-// (job-b/worker at 10.0.1.7), identities 300/301 and policy 400.
+// A Directory with one pod (job-a/runner, cgroup 99; its container "c0ffee"
+// is cgroup 199), one peer pod (job-b/worker at 10.0.1.7), identities
+// 300/301 and policy 400.
 #ifndef NSFENCE_TESTS_UNIT_EVENTS_FAKE_DIRECTORY_H_
 #define NSFENCE_TESTS_UNIT_EVENTS_FAKE_DIRECTORY_H_
 
@@ -25,6 +26,9 @@ class FakeDirectory : public Directory {
     return id == 300 ? "job-a" : id == 301 ? "job-b" : "";
   }
   std::string PolicyName(uint32_t id) const override { return id == 400 ? "workflow-jobs" : ""; }
+  std::string ContainerOfCgroup(uint64_t pod_id, uint64_t task_id) const override {
+    return pod_id == 99 && task_id == 199 ? "c0ffee" : "";
+  }
 };
 
 }  // namespace nsfence::events
