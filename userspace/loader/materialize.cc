@@ -62,6 +62,11 @@ nsfence_tls_floors FloorsOf(const policy::CompiledTls& tls) {
   return floors;
 }
 
+uint8_t DeviceGuardOf(const std::optional<policy::Mode>& devices) {
+  if (!devices) return 0;
+  return *devices == policy::Mode::kEnforce ? NSFENCE_MODE_ENFORCE : NSFENCE_MODE_AUDIT;
+}
+
 class Builder {
  public:
   Builder(const policy::Compiled& compiled, const inventory::Inventory& inventory,
@@ -133,6 +138,7 @@ class Builder {
       cfg.tls = FloorsOf(g.tls);
       cfg.tls_policy = PolicyIdOrNone(g.tls.policy);
       cfg.tls_audit_policy = PolicyIdOrNone(g.tls.audit_policy);
+      cfg.exec = ExecPolicyOf(g.containers);
       out_.state.identities[identity_.at(ns)] = Bytes(cfg);
     }
   }
@@ -148,6 +154,18 @@ class Builder {
 
   uint32_t PolicyIdOrNone(const std::string& name) {
     return name.empty() ? static_cast<uint32_t>(NSFENCE_ID_NONE) : PolicyId(name);
+  }
+
+  nsfence_exec_policy ExecPolicyOf(const policy::CompiledContainers& c) {
+    nsfence_exec_policy exec{};
+    exec.denied_caps = c.denied_caps;
+    exec.audited_caps = c.audited_caps;
+    exec.policy = PolicyIdOrNone(c.policy);
+    exec.audit_policy = PolicyIdOrNone(c.audit_policy);
+    exec.host_ns_denied = c.host_ns_denied;
+    exec.host_ns_audited = c.host_ns_audited;
+    exec.devices = DeviceGuardOf(c.devices);
+    return exec;
   }
 
   uint32_t PeerId(const CompiledPeer& peer) const {

@@ -1,9 +1,11 @@
 // Turns a compiled policy into map contents: names become registry ids,
 // port ranges become LPM prefixes, pod cgroups become cgroup ids. Each
 // governed namespace's identity entry carries its ruleset (allows and
-// requireTLS rules), its network mode and TLS floors, and the policies its
-// events name; one governed only for TLS is flagged
-// NSFENCE_IDENTITY_NO_NETWORK (network unrestricted).
+// requireTLS rules), its network mode and TLS floors, what its containers may
+// start with (nsfence_exec_policy, all zero when no containers section
+// selects it), and the policies its events name; one governed only for TLS
+// or containers is flagged NSFENCE_IDENTITY_NO_NETWORK (network
+// unrestricted).
 #ifndef NSFENCE_LOADER_MATERIALIZE_H_
 #define NSFENCE_LOADER_MATERIALIZE_H_
 

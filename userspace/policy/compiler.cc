@@ -220,6 +220,58 @@ CompiledTls CompileTls(const std::vector<const Policy*>& policies) {
   return out;
 }
 
+// What one policy's containers section does to a privileged process.
+enum class ContainersAction { kNone, kAudit, kDeny };
+
+// Audit policies never stop anything, so `mode: audit` turns deny into audit.
+ContainersAction ActionOf(const Policy& p) {
+  switch (p.containers->privileged) {
+    case Privileged::kAllow:
+      return ContainersAction::kNone;
+    case Privileged::kAudit:
+      return ContainersAction::kAudit;
+    case Privileged::kDeny:
+      return p.mode == Mode::kAudit ? ContainersAction::kAudit : ContainersAction::kDeny;
+  }
+  return ContainersAction::kNone;
+}
+
+uint8_t HostNamespacesOf(const ContainersSpec& containers) {
+  return containers.host_namespaces == HostNamespaces::kDeny ? kAllHostNamespaces : 0;
+}
+
+// `policies`: those with a containers section selecting the namespace, in
+// name order. What one policy allows another may still deny: masks are ORed.
+CompiledContainers CompileContainers(const std::vector<const Policy*>& policies) {
+  CompiledContainers out;
+  CapabilityMask audited_caps = 0;
+  uint8_t audited_host_ns = 0;
+  for (const Policy* p : policies) {
+    const ContainersAction action = ActionOf(*p);
+    if (action == ContainersAction::kNone) continue;
+    const CapabilityMask caps = PrivilegedCapabilities(p->containers->allowed_capabilities);
+    const uint8_t host_ns = HostNamespacesOf(*p->containers);
+    if (action == ContainersAction::kDeny) {
+      out.denied_caps |= caps;
+      out.host_ns_denied |= host_ns;
+      if (out.policy.empty()) out.policy = p->name;
+    } else {
+      audited_caps |= caps;
+      audited_host_ns |= host_ns;
+      if (out.audit_policy.empty()) out.audit_policy = p->name;
+    }
+  }
+  // Audit reports only what deny lets run.
+  out.audited_caps = audited_caps & ~out.denied_caps;
+  out.host_ns_audited = audited_host_ns & ~out.host_ns_denied;
+  if (!out.policy.empty()) {
+    out.devices = Mode::kEnforce;
+  } else if (!out.audit_policy.empty()) {
+    out.devices = Mode::kAudit;
+  }
+  return out;
+}
+
 const char* TlsVersionText(TlsVersion version) {
   for (const TlsVersionName& name : kTlsVersionNames) {
     if (name.version == version) return name.text;
@@ -285,7 +337,7 @@ absl::StatusOr<Compiled> Compile(const std::vector<Policy>& policies, const Inve
   // Which policies select each namespace, in name order.
   std::vector<const Policy*> sorted;
   for (const Policy& p : policies) {
-    if (p.network || p.tls) sorted.push_back(&p);
+    if (p.network || p.tls || p.containers) sorted.push_back(&p);
   }
   std::sort(sorted.begin(), sorted.end(),
             [](const Policy* a, const Policy* b) { return a->name < b->name; });
@@ -304,14 +356,16 @@ absl::StatusOr<Compiled> Compile(const std::vector<Policy>& policies, const Inve
 
   const RulesetCompiler compiler(index, out.prefixes);
   for (const auto& [ns, all] : governing) {
-    std::vector<const Policy*> enforce, audit, tls;
+    std::vector<const Policy*> enforce, audit, tls, containers;
     for (const Policy* p : all) {
       if (p->network) (p->mode == Mode::kEnforce ? enforce : audit).push_back(p);
       if (p->tls) tls.push_back(p);
+      if (p->containers) containers.push_back(p);
     }
     const bool enforcing = !enforce.empty();
     const std::vector<const Policy*>& effective = enforcing ? enforce : audit;
 
+    // Containers sections hold no rules: under them alone the ruleset is the empty one.
     std::string key;
     for (const Policy* p : effective) key += network_text[p];
     for (const Policy* p : tls) key += tls_text[p];
@@ -321,7 +375,8 @@ absl::StatusOr<Compiled> Compile(const std::vector<Policy>& policies, const Inve
                                  .mode = enforcing ? Mode::kEnforce : Mode::kAudit,
                                  .attributed_policy = effective.empty() ? "" : effective.front()->name,
                                  .network_governed = !effective.empty(),
-                                 .tls = CompileTls(tls)});
+                                 .tls = CompileTls(tls),
+                                 .containers = CompileContainers(containers)});
   }
   return out;
 }

@@ -3,9 +3,10 @@
 // loader turns the result into map entries (loader/materialize.h).
 //
 // Semantics (docs/policy.md):
-// - A namespace is governed when a policy with a `network` or a `tls` section
-//   selects it. Ungoverned namespaces are unrestricted; namespaces governed
-//   only by `tls` sections have an unrestricted network.
+// - A namespace is governed when a policy with a `network`, a `tls` or a
+//   `containers` section selects it. Ungoverned namespaces are unrestricted;
+//   namespaces governed only by `tls` or `containers` sections have an
+//   unrestricted network.
 // - Traffic within a namespace is always allowed.
 // - Several policies on one namespace: allows are a union. If any of them is
 //   in enforce mode, only enforce policies count (audit never weakens
@@ -18,6 +19,19 @@
 //   role, the audit floor that of the audit policies, kept only above the
 //   enforce floor. requireTLS rules of enforce and of audit policies are both
 //   kept, as rules of their own directions.
+// - Containers, over the policies with a `containers` section selecting the
+//   namespace. Each policy p acts: none when privileged: allow; audit when
+//   privileged: audit or p's mode is audit (audit policies never stop
+//   anything); deny otherwise. caps(p) = PrivilegedCapabilities(p's
+//   allowedCapabilities), hostns(p) = pid|net|ipc|mnt when hostNamespaces:
+//   deny, else none. Then denied_caps = OR of caps(p) over deny policies,
+//   audited_caps = OR over audit policies minus denied_caps; host_ns_denied and
+//   host_ns_audited likewise from hostns(p). A capability or namespace that one
+//   policy allows is thus still judged when another policy on the namespace
+//   does not allow it. policy (audit_policy) is the first deny (audit) policy
+//   by name; the device guard enforces with any deny policy, else audits with
+//   any audit policy, else is off. `privileged: allow` alone governs the
+//   namespace and judges nothing.
 #ifndef NSFENCE_POLICY_COMPILER_H_
 #define NSFENCE_POLICY_COMPILER_H_
 
@@ -28,8 +42,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/capabilities.h"
 #include "common/ip.h"
 #include "inventory/model.h"
+#include "nsfence/abi.h"
 #include "policy/model.h"
 
 namespace nsfence::policy {
@@ -91,15 +107,41 @@ struct CompiledTls {
   friend bool operator==(const CompiledTls&, const CompiledTls&) = default;
 };
 
+// Every namespace a process may share with the node (enum nsfence_host_ns).
+inline constexpr uint8_t kAllHostNamespaces =
+    NSFENCE_HOST_NS_PID | NSFENCE_HOST_NS_NET | NSFENCE_HOST_NS_IPC | NSFENCE_HOST_NS_MNT;
+
+// What the namespace's pods may start with (nsfence_exec_policy). All zero
+// and empty: its containers are not judged.
+struct CompiledContainers {
+  // Bounding-set bits that stop an exec, and those reported (never also denied).
+  CapabilityMask denied_caps = 0;
+  CapabilityMask audited_caps = 0;
+  // enum nsfence_host_ns bits: host namespaces a process may not share
+  // (denied), or is reported for sharing (audited, never also denied).
+  uint8_t host_ns_denied = 0;
+  uint8_t host_ns_audited = 0;
+  // Named when an exec is stopped or a device denied (the first deny policy
+  // by name), and when one is audited (the first audit policy); empty when
+  // there is none.
+  std::string policy;
+  std::string audit_policy;
+  // The device guard (docs/policy.md, "Containers"): nullopt when off.
+  std::optional<Mode> devices;
+
+  friend bool operator==(const CompiledContainers&, const CompiledContainers&) = default;
+};
+
 struct GovernedNamespace {
   std::string ruleset_key;
   Mode mode = Mode::kEnforce;     // of the network sections
   std::string attributed_policy;  // named in events for default denies
-  // False when only tls sections select the namespace: its network is then
-  // unrestricted (mode and attributed_policy mean nothing) and its ruleset
-  // holds only requireTLS rules.
+  // False when only tls or containers sections select the namespace: its
+  // network is then unrestricted (mode and attributed_policy mean nothing)
+  // and its ruleset holds only requireTLS rules.
   bool network_governed = true;
   CompiledTls tls;
+  CompiledContainers containers;
 };
 
 struct CompiledPrefix {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/capabilities.h"
 #include "common/diagnostic.h"
 #include "common/ip.h"
 #include "common/labels.h"
@@ -91,6 +92,24 @@ struct TlsSpec {
   std::vector<Rule> require_tls;
 };
 
+// What a privileged process in the namespace's pods meets: stopped at exec
+// (deny), reported (audit) or let be (allow).
+enum class Privileged { kDeny, kAudit, kAllow };
+// Whether a process may share the node's pid, net, ipc or mount namespace.
+enum class HostNamespaces { kDeny, kAllow };
+
+// spec.containers. A process is privileged when its bounding set holds a
+// capability outside RuntimeDefaultCapabilities() and allowed_capabilities
+// (CAP_SYS_ADMIN always counts), or when it shares a host namespace that
+// host_namespaces denies (common/capabilities.h).
+struct ContainersSpec {
+  Privileged privileged = Privileged::kDeny;
+  // Beyond the runtime's default set; never holds CAP_SYS_ADMIN.
+  CapabilityMask allowed_capabilities = 0;
+  HostNamespaces host_namespaces = HostNamespaces::kDeny;
+  SourcePos pos;  // of the section
+};
+
 struct Policy {
   std::string name;
   SourcePos pos;  // of the object in its file
@@ -100,6 +119,8 @@ struct Policy {
   std::optional<NetworkSpec> network;
   // Absent: the policy sets no TLS floor.
   std::optional<TlsSpec> tls;
+  // Absent: the policy imposes no checks on its namespaces' containers.
+  std::optional<ContainersSpec> containers;
 };
 
 }  // namespace nsfence::policy

@@ -1,13 +1,17 @@
 #include "policy/parser.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "common/capabilities.h"
 #include "common/yaml_fields.h"
 
 namespace nsfence::policy {
@@ -16,6 +20,45 @@ namespace {
 constexpr char kPodSelectorRefusal[] =
     "not supported: nsfence isolates namespaces, not pods; select peers with namespaceSelector";
 constexpr char kNamedPortHint[] = "named ports are not supported, use a number";
+constexpr char kCapabilitySpelling[] =
+    "expected a Linux capability as capabilities(7) names it, with or without CAP_, in any case, "
+    "e.g. NET_ADMIN, CAP_SYS_PTRACE, net_raw";
+
+// Levenshtein distance, for suggesting the capability a typo meant.
+size_t EditDistance(absl::string_view a, absl::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The capability `text` (any case, CAP_ or not) is probably a typo of: one
+// edit away, two for names of eight letters or more; empty when none is.
+std::string NearestCapability(absl::string_view text) {
+  std::string upper = absl::AsciiStrToUpper(text);
+  absl::string_view bare = upper;
+  absl::ConsumePrefix(&bare, "CAP_");
+  std::string nearest;
+  size_t best = 3;
+  for (int cap = 0; cap <= kCapLast; ++cap) {
+    const std::string name = CapabilityName(cap);
+    const size_t distance = EditDistance(bare, name);
+    const size_t tolerated = name.size() >= 8 ? 2 : 1;
+    if (distance <= tolerated && distance < best) {
+      best = distance;
+      nearest = name;
+    }
+  }
+  return nearest;
+}
 
 // "1.0", "1.1", ...: the versions minVersion takes, as a message lists them.
 std::string TlsVersionChoices() {
@@ -99,7 +142,7 @@ class PolicyParser {
 
   void ParseSpec(const YamlValue& value, Policy* policy) {
     std::optional<YamlMapping> spec = reader_.ReadMapping(
-        value, {"namespaceSelector", "mode", "network", "tls"},
+        value, {"namespaceSelector", "mode", "network", "tls", "containers"},
         {{"podSelector", kPodSelectorRefusal}});
     if (!spec) return;
     if (std::optional<YamlValue> selector = spec->Require("namespaceSelector")) {
@@ -114,6 +157,9 @@ class PolicyParser {
       policy->network = ParseNetwork(*network);
     }
     if (std::optional<YamlValue> tls = spec->Get("tls")) policy->tls = ParseTls(*tls);
+    if (std::optional<YamlValue> containers = spec->Get("containers")) {
+      policy->containers = ParseContainers(*containers);
+    }
   }
 
   LabelSelector ParseSelector(const YamlValue& value) {
@@ -228,6 +274,61 @@ class PolicyParser {
     }
     reader_.Error(value, message);
     return std::nullopt;
+  }
+
+  ContainersSpec ParseContainers(const YamlValue& value) {
+    ContainersSpec containers;
+    containers.pos = value.pos();
+    std::optional<YamlMapping> fields =
+        reader_.ReadMapping(value, {"privileged", "allowedCapabilities", "hostNamespaces"});
+    if (!fields) return containers;
+    if (std::optional<YamlValue> privileged = fields->Get("privileged")) {
+      containers.privileged = reader_
+                                  .ReadEnum<Privileged>(*privileged, {{"deny", Privileged::kDeny},
+                                                                      {"audit", Privileged::kAudit},
+                                                                      {"allow", Privileged::kAllow}})
+                                  .value_or(Privileged::kDeny);
+    }
+    if (std::optional<YamlValue> allowed = fields->Get("allowedCapabilities")) {
+      for (const YamlValue& item : reader_.ReadSequence(*allowed)) {
+        if (std::optional<int> cap = ReadAllowedCapability(item)) {
+          containers.allowed_capabilities |= CapabilityBit(*cap);
+        }
+      }
+    }
+    if (std::optional<YamlValue> host = fields->Get("hostNamespaces")) {
+      containers.host_namespaces =
+          reader_
+              .ReadEnum<HostNamespaces>(
+                  *host, {{"deny", HostNamespaces::kDeny}, {"allow", HostNamespaces::kAllow}})
+              .value_or(HostNamespaces::kDeny);
+    }
+    return containers;
+  }
+
+  // A capability name that may be allowed: known, and not CAP_SYS_ADMIN.
+  std::optional<int> ReadAllowedCapability(const YamlValue& value) {
+    std::optional<std::string> text = reader_.ReadString(value);
+    if (!text) return std::nullopt;
+    const std::optional<int> cap = ParseCapability(*text);
+    if (!cap && absl::EqualsIgnoreCase(*text, "ALL")) {
+      reader_.Error(value, "ALL cannot be allowed, it holds CAP_SYS_ADMIN (list the capabilities the "
+                           "pods need, e.g. NET_ADMIN)");
+      return std::nullopt;
+    }
+    if (!cap) {
+      const std::string nearest = NearestCapability(*text);
+      reader_.Error(value, absl::StrCat("unknown capability \"", *text, "\" (",
+                                        nearest.empty() ? "" : absl::StrCat("did you mean ", nearest, "? "),
+                                        kCapabilitySpelling, ")"));
+      return std::nullopt;
+    }
+    if (*cap == kCapSysAdmin) {
+      reader_.Error(value, "CAP_SYS_ADMIN always counts as privileged and cannot be allowed (remove "
+                           "it; for pods that need it, set privileged: audit or allow)");
+      return std::nullopt;
+    }
+    return cap;
   }
 
   // `peers_field` is "to" for egress and "from" for ingress.

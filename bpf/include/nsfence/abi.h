@@ -289,7 +289,7 @@ struct nsfence_tls_event {
 
 /* How exec is judged: chosen by the agent from what the kernel allows. */
 enum nsfence_exec_backend {
-	/* BPF LSM bprm_check_security: the exec fails with EPERM. */
+	/* BPF LSM bprm_creds_for_exec: the exec fails with EPERM. */
 	NSFENCE_BACKEND_LSM = 1,
 	/* tp_btf sched_process_exec + bpf_send_signal(SIGKILL): the process dies
 	 * before the new program runs a user instruction. */

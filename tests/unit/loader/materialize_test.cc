@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cstring>
 #include <random>
 #include <set>
 #include <string>
@@ -186,6 +187,80 @@ TEST_F(MaterializeTest, NetworkGovernedNamespaceWithoutTlsHasNoFloorsOrFlags) {
   EXPECT_EQ(cfg.tls.ingress_enforce, NSFENCE_TLS_NONE);
   EXPECT_EQ(cfg.tls_policy, 0u);
   EXPECT_EQ(cfg.tls_audit_policy, 0u);
+  const nsfence_exec_policy none{};
+  EXPECT_EQ(std::memcmp(&cfg.exec, &none, sizeof(none)), 0) << "no containers section: containers not judged";
+}
+
+TEST_F(MaterializeTest, ContainersOnlyNamespaceIsFlaggedAndCarriesItsExecPolicy) {
+  policy::Compiled c;
+  c.rulesets.emplace("", policy::Ruleset{});
+  c.governed.emplace("a", policy::GovernedNamespace{.ruleset_key = "",
+                                                    .network_governed = false,
+                                                    .containers = {.denied_caps = 0xffff'ffff'0000'0000,
+                                                                   .audited_caps = CapabilityBit(12),
+                                                                   .host_ns_denied = NSFENCE_HOST_NS_PID | NSFENCE_HOST_NS_NET,
+                                                                   .host_ns_audited = NSFENCE_HOST_NS_IPC,
+                                                                   .policy = "strict",
+                                                                   .audit_policy = "trial",
+                                                                   .devices = policy::Mode::kEnforce}});
+  auto m = Run(c);
+  ASSERT_TRUE(m.ok()) << m.status();
+  const nsfence_identity cfg = m->state.identities.at(m->state.endpoints.at(1234).v.identity).v;
+  EXPECT_EQ(cfg.flags, static_cast<uint32_t>(NSFENCE_IDENTITY_NO_NETWORK));
+  EXPECT_EQ(cfg.policy, 0u);
+  EXPECT_NE(cfg.ruleset, 0u);
+  EXPECT_EQ(cfg.tls_policy, 0u);
+  EXPECT_EQ(cfg.exec.denied_caps, 0xffff'ffff'0000'0000u);
+  EXPECT_EQ(cfg.exec.audited_caps, CapabilityBit(12));
+  EXPECT_EQ(cfg.exec.host_ns_denied, NSFENCE_HOST_NS_PID | NSFENCE_HOST_NS_NET);
+  EXPECT_EQ(cfg.exec.host_ns_audited, NSFENCE_HOST_NS_IPC);
+  EXPECT_EQ(cfg.exec.devices, NSFENCE_MODE_ENFORCE);
+  EXPECT_EQ(m->policy_names.at(cfg.exec.policy), "strict");
+  EXPECT_EQ(m->policy_names.at(cfg.exec.audit_policy), "trial");
+  EXPECT_EQ(registry_.Name(NSFENCE_REG_POLICY, cfg.exec.policy), "strict");
+  EXPECT_EQ(registry_.Name(NSFENCE_REG_POLICY, cfg.exec.audit_policy), "trial");
+}
+
+TEST_F(MaterializeTest, AuditOnlyContainersAuditTheDeviceGuardAndNameNoDenyPolicy) {
+  policy::Compiled c;
+  c.rulesets.emplace("k", policy::Ruleset{.key = "k", .policies = {"net"}});
+  c.governed.emplace("a", policy::GovernedNamespace{.ruleset_key = "k",
+                                                    .attributed_policy = "net",
+                                                    .containers = {.audited_caps = CapabilityBit(21),
+                                                                   .audit_policy = "trial",
+                                                                   .devices = policy::Mode::kAudit}});
+  auto m = Run(c);
+  ASSERT_TRUE(m.ok()) << m.status();
+  const nsfence_identity cfg = m->state.identities.at(m->state.endpoints.at(1234).v.identity).v;
+  EXPECT_EQ(cfg.flags, 0u) << "network governed too";
+  EXPECT_EQ(m->policy_names.at(cfg.policy), "net");
+  EXPECT_EQ(cfg.exec.denied_caps, 0u);
+  EXPECT_EQ(cfg.exec.audited_caps, CapabilityBit(21));
+  EXPECT_EQ(cfg.exec.policy, static_cast<uint32_t>(NSFENCE_ID_NONE));
+  EXPECT_EQ(m->policy_names.at(cfg.exec.audit_policy), "trial");
+  EXPECT_EQ(cfg.exec.devices, NSFENCE_MODE_AUDIT);
+}
+
+TEST_F(MaterializeTest, CompiledContainersPolicyReachesTheIdentity) {
+  policy::Policy p{.name = "no-privileged",
+                   .namespace_selector = {.match_labels = {{kNamespaceNameLabel, "a"}}},
+                   .containers = policy::ContainersSpec{.allowed_capabilities = CapabilityBit(19)}};
+  const absl::StatusOr<policy::Compiled> compiled = policy::Compile({p}, inventory_);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  auto m = Run(*compiled);
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_EQ(m->state.identities.size(), 1u) << "only a is governed";
+  const nsfence_identity cfg = m->state.identities.at(m->state.endpoints.at(1234).v.identity).v;
+  EXPECT_EQ(cfg.flags, static_cast<uint32_t>(NSFENCE_IDENTITY_NO_NETWORK));
+  EXPECT_EQ(cfg.exec.denied_caps, PrivilegedCapabilities(CapabilityBit(19)));
+  EXPECT_EQ(cfg.exec.audited_caps, 0u);
+  EXPECT_EQ(cfg.exec.host_ns_denied,
+            NSFENCE_HOST_NS_PID | NSFENCE_HOST_NS_NET | NSFENCE_HOST_NS_IPC | NSFENCE_HOST_NS_MNT);
+  EXPECT_EQ(cfg.exec.host_ns_audited, 0);
+  EXPECT_EQ(cfg.exec.devices, NSFENCE_MODE_ENFORCE);
+  EXPECT_EQ(m->policy_names.at(cfg.exec.policy), "no-privileged");
+  EXPECT_EQ(cfg.exec.audit_policy, static_cast<uint32_t>(NSFENCE_ID_NONE));
+  EXPECT_TRUE(m->state.rules.empty() && m->state.rule_ranges.empty()) << "containers hold no rules";
 }
 
 TEST_F(MaterializeTest, RequireTlsRulesAreWrittenLikeEgressAllows) {

@@ -33,6 +33,12 @@ inline Policy TlsPolicy(const std::string& name, LabelSelector selector, TlsVers
                 .tls = TlsSpec{.min_version = min_version, .direction = direction}};
 }
 
+// A policy with only a containers section.
+inline Policy ContainersPolicy(const std::string& name, LabelSelector selector, ContainersSpec containers,
+                               Mode mode = Mode::kEnforce) {
+  return Policy{.name = name, .namespace_selector = std::move(selector), .mode = mode, .containers = containers};
+}
+
 inline inventory::Inventory Namespaces(std::vector<std::pair<std::string, Labels>> list) {
   inventory::Inventory inv;
   for (auto& [name, labels] : list) {
