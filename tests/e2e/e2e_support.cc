@@ -271,6 +271,7 @@ std::vector<std::string> NetworkTest::AgentArgs(const AgentFlags& flags) const {
                                    inventory_path_, "--cgroup-root", testbed_->cgroup_root(),
                                    "--bpffs",       bpffs_dir_};
   if (flags.keep_enforcement_on_exit) args.push_back("--keep-enforcement-on-exit");
+  args.insert(args.end(), flags.extra_args.begin(), flags.extra_args.end());
   return args;
 }
 

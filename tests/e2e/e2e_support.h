@@ -121,6 +121,7 @@ std::string Ingress(absl::string_view action, absl::string_view protocol, const 
 
 struct AgentFlags {
   bool keep_enforcement_on_exit = false;
+  std::vector<std::string> extra_args;  // appended, e.g. {"--exec-backend=tracepoint"}
 };
 
 class NetworkTest : public ::testing::Test {

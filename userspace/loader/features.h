@@ -16,7 +16,8 @@ struct FeatureProbe {
   bool available = false;
 };
 
-// Probes everything the datapath needs: segmentation and the TLS floor.
+// Probes everything the datapath needs: segmentation, the TLS floor and the
+// container guard (BPF LSM is probed apart: it is optional).
 std::vector<FeatureProbe> ProbeDatapathFeatures();
 
 // OK when every probe is available; else FailedPrecondition naming each
