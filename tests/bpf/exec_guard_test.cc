@@ -67,6 +67,22 @@ int RunInCgroup(const std::string& cgroup, const Child& c) {
   return status;
 }
 
+// errno of opening `path` from a process in `cgroup`, 0 when it opened.
+int OpenErrnoInCgroup(const std::string& cgroup, const char* path) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::ofstream(cgroup + "/cgroup.procs") << getpid() << std::flush;
+    const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    _exit(fd >= 0 ? 0 : errno);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// /dev/kmsg (char 1:11) opens for root on this machine's host: outside the safe set.
+constexpr char kUnsafeDevice[] = "/dev/kmsg";
+
 bool KilledBySigkill(int status) { return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL; }
 bool ExitedOk(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
 
@@ -186,6 +202,15 @@ TEST_F(ExecGuardTest, SharingTheNodePidNamespaceIsStoppedWhenDenied) {
   EXPECT_THAT(ExecEvents(), ::testing::IsEmpty());
 }
 
+TEST_F(ExecGuardTest, DetachingEndsEnforcement) {
+  Govern(Deny(PrivilegedCapabilities(0)));
+  ASSERT_TRUE(Stopped(RunInCgroup(pod_, {})));
+  ASSERT_TRUE(guard_->DetachAndUnpin().ok());
+  EXPECT_EQ(guard_->attached_links(), 0);
+  EXPECT_TRUE(ExitedOk(RunInCgroup(pod_, {})));
+  EXPECT_EQ(OpenErrnoInCgroup(pod_, kUnsafeDevice), 0);
+}
+
 TEST_F(ExecGuardTest, LeavesPodsItDoesNotGovernAlone) {
   Govern(Deny(PrivilegedCapabilities(0), NSFENCE_HOST_NS_PID | NSFENCE_HOST_NS_IPC));
   EXPECT_TRUE(ExitedOk(RunInCgroup(ungoverned_, {})));
@@ -199,22 +224,6 @@ TEST_F(ExecGuardTest, RuntimeStillInEveryNodeNamespaceIsNotJudged) {
   EXPECT_TRUE(ExitedOk(RunInCgroup(pod_, {.own_mount_ns = false})));
   EXPECT_THAT(ExecEvents(), ::testing::IsEmpty());
 }
-
-// errno of opening `path` from a process in `cgroup`, 0 when it opened.
-int OpenErrnoInCgroup(const std::string& cgroup, const char* path) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    std::ofstream(cgroup + "/cgroup.procs") << getpid() << std::flush;
-    const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    _exit(fd >= 0 ? 0 : errno);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// /dev/kmsg (char 1:11) opens for root on this machine's host: outside the safe set.
-constexpr char kUnsafeDevice[] = "/dev/kmsg";
 
 TEST_F(ExecGuardTest, DeviceGuardDeniesDevicesOutsideTheSafeSet) {
   ASSERT_EQ(OpenErrnoInCgroup(pod_, kUnsafeDevice), 0) << "ungoverned, the device opens";

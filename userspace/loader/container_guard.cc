@@ -197,12 +197,17 @@ absl::Status ContainerGuard::Attach() {
 
 absl::Status ContainerGuard::DetachAndUnpin() {
   absl::Status status;
-  for (bpf_link** link : {&exec_link_, &device_link_}) {
-    if (*link == nullptr) continue;
-    bpf_link__unpin(*link);
-    if (bpf_link__detach(*link) != 0 && status.ok()) status = ErrnoStatus(errno, "detaching a container guard link");
-    bpf_link__destroy(*link);
-    *link = nullptr;
+  // Tracing and LSM links have no detach: unpinned, they go with our fd.
+  if (exec_link_ != nullptr) {
+    bpf_link__unpin(exec_link_);
+    bpf_link__destroy(exec_link_);
+    exec_link_ = nullptr;
+  }
+  if (device_link_ != nullptr) {
+    bpf_link__unpin(device_link_);
+    if (bpf_link__detach(device_link_) != 0) status = ErrnoStatus(errno, "detaching the device guard link");
+    bpf_link__destroy(device_link_);
+    device_link_ = nullptr;
   }
   bpf_map* map = nullptr;
   for (bpf_object* obj : Objects()) {
