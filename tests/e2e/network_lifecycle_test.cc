@@ -24,9 +24,10 @@ using ::testing::Not;
 
 constexpr char kJobs[] = "jobs";
 // What the agent attaches to the cgroup root, as bpftool names it (sorted):
-// the segmentation programs (these policies have no TLS floor, so the TLS
-// programs stay detached).
-constexpr const char* kAttachTypes[] = {"cgroup_inet4_connect", "cgroup_inet6_connect",
+// the device guard and the segmentation programs (these policies have no TLS
+// floor, so the TLS programs stay detached). The exec guard is not a cgroup
+// program.
+constexpr const char* kAttachTypes[] = {"cgroup_device", "cgroup_inet4_connect", "cgroup_inet6_connect",
                                         "cgroup_inet_ingress", "cgroup_udp4_sendmsg",
                                         "cgroup_udp6_sendmsg"};
 
@@ -169,7 +170,7 @@ TEST_F(NetworkLifecycleTest, EnforcementSurvivesSigkillAndARestartAdoptsIt) {
   ASSERT_NO_FATAL_FAILURE(StartAgent());
   EXPECT_THAT(agent().StderrText(),
               HasSubstr(absl::StrCat("adopting pinned state under ", bpffs_dir())));
-  EXPECT_THAT(agent().StderrText(), HasSubstr("5 of 5 links adopted"));
+  EXPECT_THAT(agent().StderrText(), HasSubstr("6 of 7 links adopted"));
   EXPECT_TRUE(agent().WaitForStderr("reported 1 queued violations", kAgentReacts))
       << agent().StderrText();
   // The links were taken over, not attached a second time.

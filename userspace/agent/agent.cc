@@ -171,7 +171,7 @@ absl::Status Agent::Start() {
   NSF_ASSIGN_OR_RETURN(last_counters_, datapath_->ReadCounters());
 
   log::Info("ready: enforcing ", policies_.policies().size(), " policies on ", cgroup_root_,
-            " (generation ", generation_, ", ", datapath_->adopted_links(), " of ",
+            " (generation ", generation_, ", ", datapath_->adopted_links() + guard_->adopted_links(), " of ",
             datapath_->attached_links() + guard_->attached_links(), " links adopted, pins under ", options_.bpffs_dir, ")");
   return absl::OkStatus();
 }

@@ -192,6 +192,7 @@ absl::Status ContainerGuard::Attach() {
                        AttachCgroupLink(device_skel_->progs.nsf_device, options_.cgroup_root,
                                         options_.bpffs_dir + "/links/nsf_device", /*adopt_only=*/false));
   device_link_ = device.link;
+  device_adopted_ = device.adopted;
   return absl::OkStatus();
 }
 

@@ -65,6 +65,9 @@ class ContainerGuard {
   // Why BPF LSM is not the backend; empty when it is.
   const std::string& lsm_unavailable() const { return lsm_unavailable_; }
   int attached_links() const { return (exec_link_ != nullptr) + (device_link_ != nullptr); }
+  // Links taken over from an earlier agent: the device link (the exec link
+  // is replaced, not adopted).
+  int adopted_links() const { return device_adopted_ ? 1 : 0; }
   // fd of the program named `name` (e.g. "nsf_device"), or -1.
   int program_fd(const std::string& name) const;
   std::vector<std::pair<std::string, uint32_t>> ProgramSizes() const;
@@ -87,6 +90,7 @@ class ContainerGuard {
   device_bpf* device_skel_ = nullptr;
   bpf_link* exec_link_ = nullptr;
   bpf_link* device_link_ = nullptr;
+  bool device_adopted_ = false;
 };
 
 }  // namespace nsfence::loader
