@@ -13,6 +13,8 @@ packages=(
   libyaml-cpp-dev libgtest-dev libgmock-dev
   # end-to-end harness
   iproute2 procps
+  # real containers for the container guard's end-to-end tests (tests/e2e/container_*_test.cc)
+  runc busybox-static
   # TLS fixture capture (tools/capture-tls-fixtures.py): real clients and servers
   openssl curl gnutls-bin python3
   # (the TLS end-to-end tests, tests/e2e/tls_*_test.cc, run the same four)
