@@ -32,6 +32,6 @@ int BPF_PROG(nsf_exec_tp, struct task_struct *task, pid_t old_pid, struct linux_
 		return 0;
 	if (v.action == NSFENCE_ACTION_BLOCKED && bpf_send_signal(SIGKILL) != 0)
 		count(NSFENCE_CNT_EXEC_SIGNAL_FAILED);
-	report_exec(&v, NSFENCE_BACKEND_TRACEPOINT, BPF_CORE_READ(bprm, filename));
+	report_exec(task, &v, NSFENCE_BACKEND_TRACEPOINT, BPF_CORE_READ(bprm, filename));
 	return 0;
 }

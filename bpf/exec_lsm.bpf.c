@@ -31,6 +31,6 @@ int BPF_PROG(nsf_exec_lsm, struct linux_binprm *bprm, int ret)
 	bpf_core_read(&bounding, sizeof(bounding), &bprm->cred->cap_bset);
 	if (!judge_exec(task, bounding, &v))
 		return 0;
-	report_exec(&v, NSFENCE_BACKEND_LSM, BPF_CORE_READ(bprm, filename));
+	report_exec(task, &v, NSFENCE_BACKEND_LSM, BPF_CORE_READ(bprm, filename));
 	return v.action == NSFENCE_ACTION_BLOCKED ? -EPERM : 0;
 }

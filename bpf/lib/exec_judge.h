@@ -100,8 +100,8 @@ static __always_inline bool judge_exec(struct task_struct *task, __u64 bounding,
 }
 
 /* The exec's verdict to the ring buffer, counted; a record that cannot be reserved is counted too. */
-static __always_inline void report_exec(const struct exec_verdict *v, __u8 backend,
-					const char *filename)
+static __always_inline void report_exec(struct task_struct *task, const struct exec_verdict *v,
+					__u8 backend, const char *filename)
 {
 	struct nsfence_exec_event *e;
 
@@ -127,6 +127,8 @@ static __always_inline void report_exec(const struct exec_verdict *v, __u8 backe
 	e->host_ns = v->host_ns;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename);
+	bpf_probe_read_kernel_str(e->cgroup_name, sizeof(e->cgroup_name),
+				  BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, name));
 	count(NSFENCE_CNT_EVENTS_SUBMITTED);
 	bpf_ringbuf_submit(e, 0);
 }

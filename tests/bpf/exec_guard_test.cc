@@ -163,6 +163,7 @@ TEST_F(ExecGuardTest, StopsAnExecWhoseBoundingSetHoldsADeniedCapability) {
   EXPECT_EQ(e.offending_caps, e.bounding_caps & PrivilegedCapabilities(0));
   EXPECT_EQ(e.host_ns, 0);
   EXPECT_STREQ(e.filename, "/bin/true");
+  EXPECT_STREQ(e.cgroup_name, "runner") << "the task cgroup's own name";
   EXPECT_GT(e.pid, 0u);
 }
 

@@ -457,6 +457,7 @@ TEST_F(ContainerGuardTest, LsmBackend) {
     EXPECT_THAT(lsm->StdoutLines(), IsEmpty());
     // ... and one that could not start attaches nothing.
     EXPECT_THAT(AttachedPrograms(), IsEmpty());
+    EXPECT_THAT(Pins(), IsEmpty()) << "the failed start removed the pins it made";
     const size_t said = auto_log.find("exec guard backend: ");
     GTEST_SKIP() << "BPF LSM is not available on this kernel; the agent with "
                     "--exec-backend=auto said: "

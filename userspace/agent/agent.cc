@@ -60,10 +60,15 @@ void LogDiagnostics(const Diagnostics& errors) {
   for (const Diagnostic& d : errors) log::Error(d.ToString());
 }
 
-absl::StatusOr<int> MakeSignalFd() {
+sigset_t StopAndReloadSignals() {
   sigset_t mask;
   sigemptyset(&mask);
   for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, s);
+  return mask;
+}
+
+absl::StatusOr<int> MakeSignalFd() {
+  sigset_t mask = StopAndReloadSignals();
   if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return ErrnoStatus(errno, "blocking signals");
   const int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   if (fd < 0) return ErrnoStatus(errno, "signalfd");
@@ -105,6 +110,7 @@ Agent::~Agent() = default;
 int Agent::Run() {
   if (absl::Status s = Start(); !s.ok()) {
     log::Error("not started: ", s.message());
+    UndoFailedStart();
     return 1;
   }
   absl::Status loop = Loop();
@@ -114,7 +120,18 @@ int Agent::Run() {
   return loop.ok() && stop.ok() ? 0 : 1;
 }
 
+void Agent::UndoFailedStart() {
+  // Pins an earlier agent left keep enforcing: they are its, not ours to remove.
+  if (!datapath_ || datapath_->adopted_maps()) return;
+  if (guard_) (void)guard_->DetachAndUnpin();
+  if (absl::Status s = datapath_->DetachAndUnpin(); !s.ok()) log::Warn("cleaning up: ", s.message());
+}
+
 absl::Status Agent::Start() {
+  // A SIGTERM during start waits for the loop, which stops cleanly, instead
+  // of killing the agent with its programs attached.
+  const sigset_t signals = StopAndReloadSignals();
+  if (sigprocmask(SIG_BLOCK, &signals, nullptr) != 0) return ErrnoStatus(errno, "blocking signals");
   // Inputs first: a bad file at start touches nothing in the kernel.
   policy::PolicyStore::ReloadResult loaded = policies_.Reload();
   if (!loaded.errors.empty()) {
@@ -140,6 +157,8 @@ absl::Status Agent::Start() {
                                       .report_fold_window = options_.report_fold_window,
                                       .ringbuf_bytes = options_.ringbuf_bytes,
                                   }));
+  // Before anything attaches: a refused exec backend leaves the node as it was.
+  NSF_RETURN_IF_ERROR(LoadContainerGuard(level));
   const std::string mount = cgroup_mount_;
   enforcer_ = std::make_unique<loader::Enforcer>(
       datapath_->maps(), datapath_->registry(),
@@ -158,7 +177,7 @@ absl::Status Agent::Start() {
   // Maps hold the policy before any new program runs on them.
   NSF_RETURN_IF_ERROR(EnforceNow());
   NSF_RETURN_IF_ERROR(datapath_->Attach());
-  NSF_RETURN_IF_ERROR(StartContainerGuard(level));
+  NSF_RETURN_IF_ERROR(guard_->Attach());
   std::vector<std::pair<std::string, uint32_t>> sizes = datapath_->ProgramSizes();
   for (auto& size : guard_->ProgramSizes()) sizes.push_back(std::move(size));
   for (const auto& [name, insns] : sizes) log::Info("program ", name, ": ", insns, " instructions verified");
@@ -176,7 +195,7 @@ absl::Status Agent::Start() {
   return absl::OkStatus();
 }
 
-absl::Status Agent::StartContainerGuard(int cgroup_root_level) {
+absl::Status Agent::LoadContainerGuard(int cgroup_root_level) {
   NSF_ASSIGN_OR_RETURN(loader::HostNamespaces host, loader::ReadHostNamespaces());
   if (host.source != "/proc/1/ns") log::Warn("node namespaces read from ", host.source);
   const loader::ExecBackendChoice choice = options_.exec_backend == "lsm"          ? loader::ExecBackendChoice::kLsm
@@ -191,7 +210,6 @@ absl::Status Agent::StartContainerGuard(int cgroup_root_level) {
                                    .report_fold_window = options_.report_fold_window,
                                    .ringbuf_bytes = datapath_->ringbuf_bytes(),
                                }));
-  NSF_RETURN_IF_ERROR(guard_->Attach());
   const char* backend = loader::ExecBackendName(guard_->backend());
   if (guard_->lsm_unavailable().empty()) {
     log::Info("exec guard backend: ", backend, " (privileged execs fail with EPERM)");

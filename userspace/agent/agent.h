@@ -52,8 +52,10 @@ class Agent {
   // valid, else keeps what is in force and says so.
   void Reload(const std::string& why);
   absl::Status EnforceNow();
-  // Loads and attaches the exec and device guards; logs the exec backend chosen.
-  absl::Status StartContainerGuard(int cgroup_root_level);
+  // Removes what a start that failed half-way attached and pinned.
+  void UndoFailedStart();
+  // Loads the exec and device guards; logs the exec backend chosen.
+  absl::Status LoadContainerGuard(int cgroup_root_level);
   absl::Status WatchInputs();
   void OnRecord(const events::Record& record);
   void CheckCounters();

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "events/container_names.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/cgroup.h"
@@ -73,15 +74,6 @@ std::optional<std::string> ContainerDirName(const std::string& pod_dir, uint64_t
 
 }  // namespace
 
-std::string ContainerName(absl::string_view cgroup_dir_name) {
-  absl::string_view id = cgroup_dir_name;
-  if (!absl::ConsumeSuffix(&id, ".scope")) return std::string(cgroup_dir_name);
-  for (absl::string_view runtime : {"cri-containerd-", "docker-", "crio-"}) {
-    if (absl::ConsumePrefix(&id, runtime)) return std::string(id);
-  }
-  return std::string(cgroup_dir_name);
-}
-
 InventoryDirectory::InventoryDirectory(const inventory::Inventory& inventory,
                                        const absl::flat_hash_map<std::string, uint64_t>& cgroup_ids,
                                        const std::string& cgroup_mount,
@@ -127,7 +119,7 @@ std::string InventoryDirectory::ContainerOfCgroup(uint64_t pod_cgroup_id, uint64
   const std::optional<std::string> dir_name = ContainerDirName(pod_dir->second, task_cgroup_id, kContainerDepth);
   if (!dir_name) return "";
   if (containers_.size() >= kMaxCachedContainers) containers_.clear();
-  return containers_.emplace(key, ContainerName(*dir_name)).first->second;
+  return containers_.emplace(key, events::ContainerName(*dir_name)).first->second;
 }
 
 }  // namespace nsfence::agent

@@ -47,10 +47,6 @@ class InventoryDirectory final : public events::Directory {
   mutable absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::string> containers_;
 };
 
-// A container cgroup's directory name without its runtime's decoration:
-// "cri-containerd-<id>.scope", "docker-<id>.scope", "crio-<id>.scope" ->
-// "<id>"; any other name unchanged (cgroupfs drivers name it by the id).
-std::string ContainerName(absl::string_view cgroup_dir_name);
 
 }  // namespace nsfence::agent
 

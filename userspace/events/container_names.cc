@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "nsfence/abi.h"
 
 namespace nsfence::events {
@@ -64,6 +65,15 @@ std::string DeviceAccessName(uint8_t access) {
                                          {NSFENCE_DEVICE_WRITE, "write"},
                                          {NSFENCE_DEVICE_MKNOD, "mknod"}}),
                        ",");
+}
+
+std::string ContainerName(absl::string_view cgroup_dir_name) {
+  absl::string_view id = cgroup_dir_name;
+  if (!absl::ConsumeSuffix(&id, ".scope")) return std::string(cgroup_dir_name);
+  for (absl::string_view runtime : {"cri-containerd-", "docker-", "crio-"}) {
+    if (absl::ConsumePrefix(&id, runtime)) return std::string(id);
+  }
+  return std::string(cgroup_dir_name);
 }
 
 }  // namespace nsfence::events

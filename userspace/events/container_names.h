@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
+
 namespace nsfence::events {
 
 // enum nsfence_host_ns bits -> "pid", "net", "ipc", "mnt" (in that order);
@@ -22,6 +24,11 @@ std::string DeviceName(uint8_t type, uint32_t major, uint32_t minor);
 // enum nsfence_device_access bits -> "read", "write", "mknod" joined by ","
 // (the cgroup device controller's rwm order); unknown bits -> "unknown_0x%02x".
 std::string DeviceAccessName(uint8_t access);
+
+// A container cgroup's directory name without its runtime's decoration:
+// "cri-containerd-<id>.scope", "docker-<id>.scope", "crio-<id>.scope" ->
+// "<id>"; any other name unchanged (cgroupfs drivers name it by the id).
+std::string ContainerName(absl::string_view cgroup_dir_name);
 
 }  // namespace nsfence::events
 

@@ -73,6 +73,13 @@ std::optional<PodRef> SetPod(uint64_t cgroup_id, uint32_t identity, const Direct
   return pod;
 }
 
+// The container as the kernel named its cgroup: for an exec record whose
+// cgroup the runtime removed before enrichment (a killed container's).
+std::string KernelContainerName(const nsfence_exec_event& raw) {
+  return raw.task_cgroup_id == raw.cgroup_id ? "" : ContainerName(CString(raw.cgroup_name));
+}
+std::string KernelContainerName(const nsfence_device_event& /*raw*/) { return ""; }
+
 // What exec and device records share: no network fields, a process and its container.
 template <typename Raw>
 Event ContainerEvent(const Raw& raw, const char* kind, const Directory& directory, const BootClock& clock) {
@@ -84,7 +91,8 @@ Event ContainerEvent(const Raw& raw, const char* kind, const Directory& director
   out.set_pid(raw.pid);
   out.set_comm(CString(raw.comm));
   out.set_policy(directory.PolicyName(raw.policy));
-  out.set_container(directory.ContainerOfCgroup(raw.cgroup_id, raw.task_cgroup_id));
+  std::string container = directory.ContainerOfCgroup(raw.cgroup_id, raw.task_cgroup_id);
+  out.set_container(container.empty() ? KernelContainerName(raw) : std::move(container));
   return out;
 }
 

@@ -317,6 +317,9 @@ struct nsfence_exec_event {
 	__u8 pad;
 	char comm[NSFENCE_COMM_LEN];
 	char filename[NSFENCE_PATH_LEN]; /* as given to exec, truncated */
+	/* Directory name of task_cgroup_id: names the container after the
+	 * runtime removed its cgroup (a killed container's goes at once). */
+	char cgroup_name[NSFENCE_NAME_LEN];
 };
 
 /* Device node types and accesses, as the cgroup device hook names them. */

@@ -38,8 +38,11 @@ absl::Status RemoveDirectoriesDeepestFirst(const std::string& path, absl::Time d
       NSF_RETURN_IF_ERROR(RemoveDirectoriesDeepestFirst(entry.path().string(), deadline));
     }
   }
+  // Gone meanwhile (a runtime removing its own container cgroup): done.
+  if (error == std::errc::no_such_file_or_directory) return absl::OkStatus();
   if (error) return absl::InternalError(absl::StrCat("list ", path, ": ", error.message()));
   while (rmdir(path.c_str()) != 0) {
+    if (errno == ENOENT) return absl::OkStatus();
     if (errno != EBUSY || absl::Now() > deadline) {
       return ErrnoStatus(errno, absl::StrCat("rmdir ", path));
     }

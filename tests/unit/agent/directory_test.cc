@@ -124,14 +124,5 @@ TEST_F(ContainerOfCgroupTest, PodsAreStillFoundByCgroupId) {
   EXPECT_EQ(pod->name, "runner");
 }
 
-TEST(ContainerNameTest, RuntimeDecorationIsStripped) {
-  EXPECT_EQ(ContainerName("cri-containerd-4f1c.scope"), "4f1c");
-  EXPECT_EQ(ContainerName("docker-9a2b.scope"), "9a2b");
-  EXPECT_EQ(ContainerName("crio-77ee.scope"), "77ee");
-  EXPECT_EQ(ContainerName("0123abcd"), "0123abcd");
-  EXPECT_EQ(ContainerName("init.scope"), "init.scope") << "no runtime's prefix";
-  EXPECT_EQ(ContainerName("docker-9a2b"), "docker-9a2b") << "no .scope";
-}
-
 }  // namespace
 }  // namespace nsfence::agent

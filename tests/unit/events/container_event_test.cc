@@ -179,6 +179,18 @@ TEST(ContainerEnrichTest, TaskInThePodCgroupOrAnUnknownPodHasNoContainer) {
   EXPECT_EQ(e.container(), "");
 }
 
+TEST(ContainerEnrichTest, AContainerWhoseCgroupIsGoneIsNamedAsTheKernelSawIt) {
+  nsfence_exec_event raw = PrivilegedExec();
+  raw.task_cgroup_id = 299;  // removed by the runtime before the agent looked
+  std::strcpy(raw.cgroup_name, "cri-containerd-beef.scope");
+  EXPECT_EQ(Enrich(raw, FakeDirectory(), kClock).container(), "beef");
+  raw.task_cgroup_id = 199;  // the directory's answer wins while the cgroup exists
+  EXPECT_EQ(Enrich(raw, FakeDirectory(), kClock).container(), "c0ffee");
+  raw.task_cgroup_id = raw.cgroup_id;  // the pod cgroup itself: no container
+  std::strcpy(raw.cgroup_name, "pod-uid");
+  EXPECT_EQ(Enrich(raw, FakeDirectory(), kClock).container(), "");
+}
+
 TEST(ContainerEnrichTest, FilenameAndCommFillingTheirFieldsAreCutAtTheirEnd) {
   nsfence_exec_event raw = PrivilegedExec();
   std::memset(raw.filename, 'f', sizeof(raw.filename));  // no NUL: the kernel truncated it
@@ -207,6 +219,15 @@ TEST(ContainerEnrichTest, DeviceNamesTheNodeAndTheAccess) {
   EXPECT_EQ(e.backend(), "");
   EXPECT_EQ(e.filename(), "");
   ExpectNoNetworkFields(e);
+}
+
+TEST(ContainerNameTest, RuntimeDecorationIsStripped) {
+  EXPECT_EQ(ContainerName("cri-containerd-4f1c.scope"), "4f1c");
+  EXPECT_EQ(ContainerName("docker-9a2b.scope"), "9a2b");
+  EXPECT_EQ(ContainerName("crio-77ee.scope"), "77ee");
+  EXPECT_EQ(ContainerName("0123abcd"), "0123abcd");
+  EXPECT_EQ(ContainerName("init.scope"), "init.scope") << "no runtime's prefix";
+  EXPECT_EQ(ContainerName("docker-9a2b"), "docker-9a2b") << "no .scope";
 }
 
 TEST(ContainerJsonTest, PrivilegedExecIsOneLineWithArrays) {
