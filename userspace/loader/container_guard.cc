@@ -175,7 +175,7 @@ absl::Status ContainerGuard::AttachExec() {
   if (access(pin.c_str(), F_OK) == 0) {
     bpf_link* previous = bpf_link__open(pin.c_str());
     if (previous == nullptr || bpf_link__unpin(previous) != 0) {
-      const absl::Status s = ErrnoStatus(errno, absl::StrCat("replacing the pinned exec link ", pin));
+      absl::Status s = ErrnoStatus(errno, absl::StrCat("replacing the pinned exec link ", pin));
       bpf_link__destroy(previous);
       return s;
     }
