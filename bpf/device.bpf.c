@@ -72,15 +72,9 @@ static __always_inline void report_device(const struct local_endpoint *ep, __u32
 		count(NSFENCE_CNT_REPEATS_FOLDED);
 		return;
 	}
-	e = bpf_ringbuf_reserve(&nsf_events, sizeof(*e), 0);
-	if (!e) {
-		count(NSFENCE_CNT_RINGBUF_RESERVE_FAILED);
+	e = reserve_event(sizeof(*e), NSFENCE_EVENT_DEVICE, now);
+	if (!e)
 		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->hdr.boot_time_ns = now;
-	e->hdr.kind = NSFENCE_EVENT_DEVICE;
-	e->hdr.size = sizeof(*e);
 	e->cgroup_id = ep->cgroup_id;
 	e->task_cgroup_id = bpf_get_current_cgroup_id();
 	e->identity = ep->identity;
@@ -92,8 +86,7 @@ static __always_inline void report_device(const struct local_endpoint *ep, __u32
 	e->type = key->type;
 	e->access = key->access;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	count(NSFENCE_CNT_EVENTS_SUBMITTED);
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e);
 }
 
 SEC("cgroup/dev")

@@ -99,22 +99,16 @@ static __always_inline bool judge_exec(struct task_struct *task, __u64 bounding,
 	return true;
 }
 
-/* The exec's verdict to the ring buffer, counted; a record that cannot be reserved is counted too. */
+/* The exec's verdict to the ring buffer, counted. */
 static __always_inline void report_exec(struct task_struct *task, const struct exec_verdict *v,
 					__u8 backend, const char *filename)
 {
 	struct nsfence_exec_event *e;
 
 	count(v->action == NSFENCE_ACTION_BLOCKED ? NSFENCE_CNT_EXEC_BLOCKED : NSFENCE_CNT_EXEC_AUDITED);
-	e = bpf_ringbuf_reserve(&nsf_events, sizeof(*e), 0);
-	if (!e) {
-		count(NSFENCE_CNT_RINGBUF_RESERVE_FAILED);
+	e = reserve_event(sizeof(*e), NSFENCE_EVENT_EXEC, bpf_ktime_get_boot_ns());
+	if (!e)
 		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->hdr.boot_time_ns = bpf_ktime_get_boot_ns();
-	e->hdr.kind = NSFENCE_EVENT_EXEC;
-	e->hdr.size = sizeof(*e);
 	e->cgroup_id = v->ep.cgroup_id;
 	e->task_cgroup_id = bpf_get_current_cgroup_id();
 	e->offending_caps = v->offending_caps;
@@ -129,8 +123,7 @@ static __always_inline void report_exec(struct task_struct *task, const struct e
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename);
 	bpf_probe_read_kernel_str(e->cgroup_name, sizeof(e->cgroup_name),
 				  BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, name));
-	count(NSFENCE_CNT_EVENTS_SUBMITTED);
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e);
 }
 
 #endif /* NSFENCE_LIB_EXEC_JUDGE_H */

@@ -114,4 +114,30 @@ static __always_inline void count(enum nsfence_counter c)
 		*value += 1;
 }
 
+/*
+ * A zeroed record of `size` bytes (a constant at every call site) in
+ * nsf_events with its header filled, or NULL when the ring buffer is full:
+ * counted, never silent.
+ */
+static __always_inline void *reserve_event(__u32 size, __u32 kind, __u64 now)
+{
+	struct nsfence_event_header *hdr = bpf_ringbuf_reserve(&nsf_events, size, 0);
+
+	if (!hdr) {
+		count(NSFENCE_CNT_RINGBUF_RESERVE_FAILED);
+		return NULL;
+	}
+	__builtin_memset(hdr, 0, size);
+	hdr->boot_time_ns = now;
+	hdr->kind = kind;
+	hdr->size = size;
+	return hdr;
+}
+
+static __always_inline void submit_event(void *record)
+{
+	bpf_ringbuf_submit(record, 0);
+	count(NSFENCE_CNT_EVENTS_SUBMITTED);
+}
+
 #endif /* NSFENCE_LIB_MAPS_H */

@@ -64,15 +64,9 @@ static __always_inline void report(const struct flow *f, const struct verdict *v
 		count(NSFENCE_CNT_REPEATS_FOLDED);
 		return;
 	}
-	e = bpf_ringbuf_reserve(&nsf_events, sizeof(*e), 0);
-	if (!e) {
-		count(NSFENCE_CNT_RINGBUF_RESERVE_FAILED);
+	e = reserve_event(sizeof(*e), NSFENCE_EVENT_NETWORK, now);
+	if (!e)
 		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->hdr.boot_time_ns = now;
-	e->hdr.kind = NSFENCE_EVENT_NETWORK;
-	e->hdr.size = sizeof(*e);
 	e->cgroup_id = ep->cgroup_id;
 	e->socket_cookie = cookie;
 	e->identity = ep->identity;
@@ -91,8 +85,7 @@ static __always_inline void report(const struct flow *f, const struct verdict *v
 		e->pid = bpf_get_current_pid_tgid() >> 32;
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
 	}
-	bpf_ringbuf_submit(e, 0);
-	count(NSFENCE_CNT_EVENTS_SUBMITTED);
+	submit_event(e);
 }
 
 #endif /* NSFENCE_LIB_REPORT_H */

@@ -55,15 +55,9 @@ __noinline int tls_report(struct __sk_buff *skb, struct tls_socket *st,
 		return 0;
 	st->reported = 1;
 	lookup_peer(&s->flow, &peer);
-	e = bpf_ringbuf_reserve(&nsf_events, sizeof(*e), 0);
-	if (!e) {
-		count(NSFENCE_CNT_RINGBUF_RESERVE_FAILED);
+	e = reserve_event(sizeof(*e), NSFENCE_EVENT_TLS, bpf_ktime_get_boot_ns());
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->net.hdr.boot_time_ns = bpf_ktime_get_boot_ns();
-	e->net.hdr.kind = NSFENCE_EVENT_TLS;
-	e->net.hdr.size = sizeof(*e);
 	e->net.cgroup_id = st->cgroup_id;
 	e->net.socket_cookie = cookie;
 	e->net.identity = st->identity;
@@ -83,8 +77,7 @@ __noinline int tls_report(struct __sk_buff *skb, struct tls_socket *st,
 	e->reason = v->reason;
 	e->floor = v->floor;
 	__builtin_memcpy(e->sni, st->sni, NSFENCE_SNI_LEN);
-	bpf_ringbuf_submit(e, 0);
-	count(NSFENCE_CNT_EVENTS_SUBMITTED);
+	submit_event(e);
 	return 1;
 }
 

@@ -6,8 +6,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "common/labels.h"
+#include "gtest/gtest.h"
 #include "inventory/model.h"
+#include "policy/compiler.h"
 #include "policy/model.h"
 
 namespace nsfence::policy {
@@ -55,6 +58,19 @@ inline const inventory::Inventory kCluster = Namespaces({
     {"monitoring", {}},
     {"free", {}},
 });
+
+inline const LabelSelector kJobs = Labelled("tier", "job");
+
+// The namespace job-a as compiled from `policies` against kCluster.
+inline GovernedNamespace JobA(const std::vector<Policy>& policies) {
+  const absl::StatusOr<Compiled> c = Compile(policies, kCluster);
+  EXPECT_TRUE(c.ok()) << c.status();
+  if (!c.ok() || !c->governed.contains("job-a")) {
+    ADD_FAILURE() << "job-a is not governed";
+    return {};
+  }
+  return c->governed.at("job-a");
+}
 
 }  // namespace nsfence::policy
 

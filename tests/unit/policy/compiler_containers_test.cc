@@ -16,7 +16,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-const LabelSelector kJobs = Labelled("tier", "job");
 constexpr uint8_t kAllHostNs = NSFENCE_HOST_NS_PID | NSFENCE_HOST_NS_NET | NSFENCE_HOST_NS_IPC | NSFENCE_HOST_NS_MNT;
 
 ContainersSpec Spec(Privileged privileged, CapabilityMask allowed = 0,
@@ -30,16 +29,6 @@ CapabilityMask Caps(std::initializer_list<int> caps) {
   return mask;
 }
 
-// The namespace job-a as compiled from `policies`.
-GovernedNamespace JobA(const std::vector<Policy>& policies) {
-  const absl::StatusOr<Compiled> c = Compile(policies, kCluster);
-  EXPECT_TRUE(c.ok()) << c.status();
-  if (!c.ok() || !c->governed.contains("job-a")) {
-    ADD_FAILURE() << "job-a is not governed";
-    return {};
-  }
-  return c->governed.at("job-a");
-}
 
 TEST(CompilerContainersTest, DefaultsDenyPrivilegedAndHostNamespaces) {
   const CompiledContainers c = JobA({ContainersPolicy("p", kJobs, ContainersSpec{})}).containers;

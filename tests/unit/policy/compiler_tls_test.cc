@@ -16,18 +16,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-const LabelSelector kJobs = Labelled("tier", "job");
 
-// The namespace job-a as compiled from `policies`.
-GovernedNamespace JobA(const std::vector<Policy>& policies) {
-  const absl::StatusOr<Compiled> c = Compile(policies, kCluster);
-  EXPECT_TRUE(c.ok()) << c.status();
-  if (!c.ok() || !c->governed.contains("job-a")) {
-    ADD_FAILURE() << "job-a is not governed";
-    return {};
-  }
-  return c->governed.at("job-a");
-}
 
 const Ruleset& RulesetOf(const Compiled& c, const std::string& ns) {
   return c.rulesets.at(c.governed.at(ns).ruleset_key);

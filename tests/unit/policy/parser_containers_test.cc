@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "policy/parser.h"
+#include "parse_inputs.h"
 #include "support/diagnostic_texts.h"
 
 namespace nsfence::policy {
@@ -17,23 +18,6 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 using ::nsfence::testing::Texts;
-
-// A valid policy whose spec goes on with `more`, which starts on line 7.
-std::string PolicyWith(const std::string& more) {
-  return "apiVersion: nsfence.io/v1alpha1\n"
-         "kind: IsolationPolicy\n"
-         "metadata:\n"
-         "  name: p\n"
-         "spec:\n"
-         "  namespaceSelector: {}\n" +
-         more;
-}
-
-std::vector<std::string> Errors(const std::string& text) {
-  const ParseResult result = ParsePolicies(text, "f.yaml");
-  EXPECT_THAT(result.policies, IsEmpty()) << "nothing of a file with errors is valid";
-  return Texts(result.diagnostics);
-}
 
 ContainersSpec ParsedContainers(const std::string& more) {
   const ParseResult result = ParsePolicies(PolicyWith(more), "f.yaml");

@@ -1,4 +1,5 @@
 #include "policy/parser.h"
+#include "parse_inputs.h"
 
 #include <fstream>
 #include <sstream>
@@ -21,25 +22,6 @@ using ::testing::SizeIs;
 using ::nsfence::testing::Texts;
 
 Cidr ParsedCidr(absl::string_view text) { return Cidr::Parse(text).value(); }
-
-// A valid policy whose spec goes on with `more` (indented by two spaces),
-// which therefore starts on line 7.
-std::string PolicyWith(const std::string& more) {
-  return "apiVersion: nsfence.io/v1alpha1\n"
-         "kind: IsolationPolicy\n"
-         "metadata:\n"
-         "  name: p\n"
-         "spec:\n"
-         "  namespaceSelector: {}\n" +
-         more;
-}
-
-// The diagnostics of parsing `text` as f.yaml.
-std::vector<std::string> Errors(const std::string& text) {
-  const ParseResult result = ParsePolicies(text, "f.yaml");
-  EXPECT_THAT(result.policies, IsEmpty()) << "nothing of a file with errors is valid";
-  return Texts(result.diagnostics);
-}
 
 TEST(ParsePoliciesTest, ParsesTheFullExample) {
   const std::string file = NSFENCE_SOURCE_DIR "/tests/unit/policy/testdata/workflow-jobs.yaml";
