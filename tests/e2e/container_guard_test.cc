@@ -62,16 +62,7 @@ const std::vector<std::string>& RuntimeDefaultNames() {
 // An IsolationPolicy with only a containers section (a YAML flow mapping).
 std::string ContainersPolicy(absl::string_view containers, absl::string_view mode = "enforce",
                              absl::string_view selector = kJobNamespaces) {
-  return absl::Substitute(R"(apiVersion: nsfence.io/v1alpha1
-kind: IsolationPolicy
-metadata:
-  name: $0
-spec:
-  namespaceSelector: $1
-  mode: $2
-  containers: $3
-)",
-                          kPolicy, selector, mode, containers);
+  return absl::StrCat(PolicyHead(kPolicy, selector, mode), "  containers: ", containers, "\n");
 }
 
 std::string Printed(const CommandResult& result) {

@@ -49,16 +49,6 @@ constexpr absl::Duration kServerReady = absl::Seconds(5);
 // Far beyond any probe's own timeout.
 constexpr absl::Duration kProbeDeadline = absl::Seconds(10);
 
-// An IsolationPolicy up to its network section: name, namespace selector, mode.
-constexpr char kPolicyHead[] = R"(apiVersion: nsfence.io/v1alpha1
-kind: IsolationPolicy
-metadata:
-  name: $0
-spec:
-  namespaceSelector: $1
-  mode: $2
-  network:
-)";
 
 // Tells apart the bpffs directories of one process's tests.
 std::atomic<int> next_bpffs_serial{0};
@@ -133,9 +123,21 @@ std::vector<std::string> UdpRoundTrip(const Host& to, int port, Family family, b
   return args;
 }
 
+std::string PolicyHead(absl::string_view name, absl::string_view namespace_selector, absl::string_view mode) {
+  return absl::Substitute(R"(apiVersion: nsfence.io/v1alpha1
+kind: IsolationPolicy
+metadata:
+  name: $0
+spec:
+  namespaceSelector: $1
+  mode: $2
+)",
+                          name, namespace_selector, mode);
+}
+
 std::string Policy(absl::string_view name, absl::string_view namespace_selector,
                    absl::string_view network, absl::string_view mode) {
-  std::string text = absl::Substitute(kPolicyHead, name, namespace_selector, mode);
+  std::string text = absl::StrCat(PolicyHead(name, namespace_selector, mode), "  network:\n");
   for (const std::string& line : DedentedLines(network)) {
     absl::StrAppend(&text, line.empty() ? "" : "    ", line, "\n");
   }

@@ -75,6 +75,11 @@ std::vector<std::string> UdpRoundTrip(const Host& to, int port, Family family = 
 // code around them.
 std::string Dedent(absl::string_view text);
 
+// An IsolationPolicy document up to its sections (spec.namespaceSelector and
+// spec.mode are its last lines).
+std::string PolicyHead(absl::string_view name, absl::string_view namespace_selector,
+                       absl::string_view mode = "enforce");
+
 // An IsolationPolicy document: `network` is the body of spec.network in block
 // YAML (dedented).
 std::string Policy(absl::string_view name, absl::string_view namespace_selector,

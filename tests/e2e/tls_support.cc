@@ -15,16 +15,6 @@
 namespace nsfence::e2e {
 namespace {
 
-// An IsolationPolicy up to its sections: name, namespace selector, mode.
-constexpr char kPolicyHead[] = R"(apiVersion: nsfence.io/v1alpha1
-kind: IsolationPolicy
-metadata:
-  name: $0
-spec:
-  namespaceSelector: $1
-  mode: $2
-)";
-
 // `body` dedented and indented by 4, under "  <section>:".
 std::string Section(absl::string_view section, absl::string_view body) {
   std::string text = absl::StrCat("  ", section, ":\n");
@@ -60,7 +50,7 @@ bool IsTlsEventLine(const std::string& line) {
 
 std::string TlsPolicy(absl::string_view name, absl::string_view namespace_selector,
                       absl::string_view tls, absl::string_view mode, absl::string_view network) {
-  std::string text = absl::Substitute(kPolicyHead, name, namespace_selector, mode);
+  std::string text = PolicyHead(name, namespace_selector, mode);
   if (!network.empty()) absl::StrAppend(&text, Section("network", network));
   absl::StrAppend(&text, Section("tls", tls));
   return text;
