@@ -40,15 +40,6 @@ std::string ReadFirstLine(const std::string& path) {
   return line;
 }
 
-// The cgroup v2 path of a process ("0::/a/b" -> "/a/b").
-std::string CgroupOf(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/cgroup"));
-  for (std::string line; std::getline(in, line);) {
-    absl::string_view path = line;
-    if (absl::ConsumePrefix(&path, "0::")) return std::string(path);
-  }
-  return "";
-}
 
 // What a container printed, for failure messages.
 std::string Printed(const CommandResult& result) {

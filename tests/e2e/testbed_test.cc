@@ -72,15 +72,6 @@ void ExpectGone(const Footprint& footprint) {
   EXPECT_THAT(links->stdout_text, ::testing::Not(HasSubstr(footprint.interface_prefix)));
 }
 
-// The cgroup v2 path of a process, as /proc/<pid>/cgroup has it ("0::/a/b").
-std::string CgroupOf(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/cgroup"));
-  for (std::string line; std::getline(in, line);) {
-    absl::string_view path = line;
-    if (absl::ConsumePrefix(&path, "0::")) return std::string(path);
-  }
-  return "";
-}
 
 // `absolute` relative to the cgroup v2 mount, as /proc/<pid>/cgroup shows it.
 std::string BelowMount(const Testbed& testbed, const std::string& absolute) {

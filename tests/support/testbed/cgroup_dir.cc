@@ -7,10 +7,12 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/errno_status.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -87,6 +89,15 @@ absl::Status RemoveCgroupTree(const std::string& path, absl::Duration timeout) {
   // One write kills the whole subtree.
   NSF_RETURN_IF_ERROR(KillAll(path));
   return RemoveDirectoriesDeepestFirst(path, absl::Now() + timeout);
+}
+
+std::string CgroupOf(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/cgroup"));
+  for (std::string line; std::getline(in, line);) {
+    absl::string_view path = line;
+    if (absl::ConsumePrefix(&path, "0::")) return std::string(path);
+  }
+  return "";
 }
 
 }  // namespace nsfence::testbed

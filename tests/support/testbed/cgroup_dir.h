@@ -3,6 +3,8 @@
 #ifndef NSFENCE_TESTS_SUPPORT_TESTBED_CGROUP_DIR_H_
 #define NSFENCE_TESTS_SUPPORT_TESTBED_CGROUP_DIR_H_
 
+#include <sys/types.h>
+
 #include <string>
 
 #include "absl/status/status.h"
@@ -33,6 +35,10 @@ class CgroupDir {
 // for them to leave and removes the directories, deepest first. OK when
 // `path` does not exist.
 absl::Status RemoveCgroupTree(const std::string& path, absl::Duration timeout = absl::Seconds(5));
+
+// The cgroup v2 path of a process, as /proc/<pid>/cgroup has it ("0::/a/b"
+// -> "/a/b"); empty when it cannot be read.
+std::string CgroupOf(pid_t pid);
 
 }  // namespace nsfence::testbed
 
