@@ -1,6 +1,7 @@
 // nsfence-demo: a small node on this host (network namespaces and cgroups
-// made by the testbed), the real agent with a policy from policies/, one
-// allowed and one blocked flow, and the violation the agent reports.
+// made by the testbed), the real agent with policies from policies/, one
+// allowed and one blocked flow, a container that runs and a privileged one
+// stopped at start (runc), and the violations the agent reports.
 // Everything it creates is removed on exit.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,8 @@
 #include <cstring>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -16,7 +19,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "support/testbed/agent_process.h"
+#include "support/testbed/capability_sets.h"
+#include "support/testbed/container_runtime.h"
 #include "support/testbed/exec.h"
+#include "support/testbed/pod_container.h"
 #include "support/testbed/testbed.h"
 
 namespace nsfence::demo {
@@ -43,7 +49,41 @@ std::string Connect(const Pod& from, const Pod& to, int port, const std::string&
   return out;
 }
 
-int Run(const std::string& policy_file) {
+// "exit 0" or how the container ended, from `runc run`.
+std::string RunContainer(testbed::ContainerRuntime& runtime, const testbed::ContainerSpec& spec) {
+  absl::StatusOr<testbed::CommandResult> r = runtime.Run(spec);
+  if (!r.ok()) return std::string(r.status().message());
+  if (r->exit.code == 128 + 9) return "exit 137: killed by SIGKILL before its first instruction";
+  return absl::StrCat("exit ", r->exit.code);
+}
+
+// A container in job-a/runner that runs `true`: with runc's default
+// capabilities, or with every capability this host grants (privileged).
+std::string ContainerDemo(const testbed::Testbed& tb, const Pod& runner, bool privileged) {
+  absl::StatusOr<std::unique_ptr<testbed::ContainerRuntime>> runtime = testbed::ContainerRuntime::Create();
+  if (!runtime.ok()) return std::string(runtime.status().message());
+  testbed::ContainerSpec spec = testbed::PodContainerSpec(tb, runner, privileged ? "privileged" : "app");
+  spec.args = {"true"};
+  if (privileged) {
+    absl::StatusOr<std::vector<std::string>> all = testbed::AllCapabilities();
+    if (!all.ok()) return std::string(all.status().message());
+    spec.capabilities = *all;
+  }
+  return RunContainer(**runtime, spec);
+}
+
+// Copies `from` into `dir` (aside, then renamed, so the agent reads it whole).
+absl::Status AddPolicy(const std::string& from, const std::string& dir) {
+  std::ifstream in(from);
+  if (!in) return absl::NotFoundError("cannot read " + from);
+  const std::string name = from.substr(from.rfind('/') + 1);
+  const std::string aside = dir + "/." + name;
+  std::ofstream(aside) << in.rdbuf();
+  if (rename(aside.c_str(), (dir + "/" + name).c_str()) != 0) return absl::InternalError(strerror(errno));
+  return absl::OkStatus();
+}
+
+int Run(const std::string& network_policy, const std::string& containers_policy) {
   absl::StatusOr<std::unique_ptr<testbed::Testbed>> created = testbed::Testbed::Create();
   if (!created.ok()) return Fail("building the demo node", created.status());
   testbed::Testbed& tb = **created;
@@ -61,7 +101,7 @@ int Run(const std::string& policy_file) {
     Say(absl::StrCat("  ", p->namespace_name(), "/", p->name(), "  ", p->ipv4().ToString(), "  cgroup ", p->cgroup()));
   }
   Say("  job-a and job-b carry nsfence.io/tier=job; platform-api serves TCP 443");
-  Say("policy: " + policy_file);
+  Say("policy: " + network_policy);
 
   const std::string netprobe = tb.tools().netprobe;
   absl::StatusOr<testbed::BackgroundProcess> api_server = testbed::StartInPod(**api, {netprobe, "tcp-serve", "443"});
@@ -74,14 +114,19 @@ int Run(const std::string& policy_file) {
 
   const std::string dir = absl::StrCat("/tmp/nsfence-demo-", getpid());
   const std::string inventory = dir + "/inventory.yaml";
-  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return Fail("mkdir " + dir, absl::InternalError(strerror(errno)));
+  const std::string policies = dir + "/policies";
+  for (const std::string& d : {dir, policies}) {
+    if (mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) return Fail("mkdir " + d, absl::InternalError(strerror(errno)));
+  }
+  if (absl::Status s = AddPolicy(network_policy, policies); !s.ok()) return Fail("copying the policy", s);
   if (absl::Status s = tb.WriteInventory(inventory); !s.ok()) return Fail("writing the inventory", s);
 
   const std::string agent_bin = testbed::DefaultBinDir() + "/nsfence-agent";
-  const std::vector<std::string> args = {"--policy", policy_file, "--inventory", inventory,
+  const std::vector<std::string> args = {"--policy", policies, "--inventory", inventory,
                                          "--cgroup-root", tb.cgroup_root(), "--bpffs", dir + "/bpffs"};
-  Say(absl::StrCat("starting: nsfence-agent --policy ", policy_file, " --inventory ", inventory,
-                   " --cgroup-root ", tb.cgroup_root(), " --bpffs ", dir, "/bpffs"));
+  std::string command = "starting: nsfence-agent";
+  for (const std::string& a : args) absl::StrAppend(&command, " ", a);
+  Say(command);
   absl::StatusOr<testbed::AgentProcess> agent = testbed::AgentProcess::Start(agent_bin, args);
   if (!agent.ok()) return Fail("starting the agent", agent.status());
   if (!agent->WaitForStderr("ready:", kWait)) {
@@ -92,20 +137,31 @@ int Run(const std::string& policy_file) {
   Say("");
   Say("allowed: job-a/runner -> platform-api/api:443   " + Connect(**runner, **api, 443, netprobe));
   Say("blocked: job-a/runner -> job-b/worker:8080      " + Connect(**runner, **worker, 8080, netprobe));
-  if (!agent->WaitForStdoutLines([](const std::string& l) { return l.find("\"blocked\"") != std::string::npos; }, 1,
+  // The testbed's pods run their probes as root in the node's pid namespace:
+  // privileged by the policy's definition. Containers come next, under it.
+  Say("");
+  Say("adding policy: " + containers_policy);
+  if (absl::Status s = AddPolicy(containers_policy, policies); !s.ok()) return Fail("adding the policy", s);
+  if (!agent->WaitForStderr("policy applied: generation=2", kWait)) {
+    std::cerr << agent->StderrText();
+    return Fail("the agent did not apply the added policy", absl::DeadlineExceededError("see its log above"));
+  }
+  Say("container (runc) in job-a/runner, default capabilities:   " + ContainerDemo(tb, **runner, false));
+  Say("container (runc) in job-a/runner, every capability:        " + ContainerDemo(tb, **runner, true));
+  if (!agent->WaitForStdoutLines([](const std::string& l) { return l.find("\"blocked\"") != std::string::npos; }, 2,
                                  kWait)) {
     std::cerr << agent->StderrText();
-    return Fail("no violation was reported", absl::DeadlineExceededError("see the agent's log above"));
+    return Fail("the violations were not reported", absl::DeadlineExceededError("see the agent's log above"));
   }
   Say("");
-  Say("the agent's violation event (JSON on its stdout):");
+  Say("the agent's violation events (JSON on its stdout):");
   for (const std::string& line : agent->StdoutLines()) Say("  " + line);
 
   Say("");
   Say("stopping the agent (SIGTERM detaches the programs) and removing the demo node");
   agent->Terminate(kWait);
-  unlink(inventory.c_str());
-  rmdir(dir.c_str());
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
   return 0;
 }
 
@@ -113,13 +169,15 @@ int Run(const std::string& policy_file) {
 }  // namespace nsfence::demo
 
 int main(int argc, char** argv) {
-  std::string policy = NSFENCE_SOURCE_DIR "/policies/workflow-jobs.yaml";
+  std::string network = NSFENCE_SOURCE_DIR "/policies/workflow-jobs.yaml";
+  std::string containers = NSFENCE_SOURCE_DIR "/policies/no-privileged-containers.yaml";
   for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) == "--policy") policy = argv[i + 1];
+    if (std::string(argv[i]) == "--policy") network = argv[i + 1];
+    if (std::string(argv[i]) == "--containers-policy") containers = argv[i + 1];
   }
   if (geteuid() != 0) {
     std::cerr << "nsfence-demo: run as root (it creates network namespaces and cgroups)\n";
     return 1;
   }
-  return nsfence::demo::Run(policy);
+  return nsfence::demo::Run(network, containers);
 }
