@@ -24,7 +24,8 @@ absl::Status WriteFile(const std::string& path, const std::string& text) {
 }  // namespace
 
 absl::StatusOr<AgentInputs> WriteAgentInputs(const testbed::Testbed& testbed, int namespaces,
-                                             bool tls_floor, const std::string& dir) {
+                                             bool tls_floor, bool container_guard,
+                                             const std::string& dir) {
   const int filler_count = namespaces - kMeasuredNamespaces;
   if (filler_count < 0 || filler_count > kMaxFillers) {
     return absl::InvalidArgumentError(absl::StrCat("namespace count ", namespaces, " is not in [",
@@ -35,12 +36,15 @@ absl::StatusOr<AgentInputs> WriteAgentInputs(const testbed::Testbed& testbed, in
   AgentInputs inputs{
       .namespaces = namespaces,
       .tls_floor = tls_floor,
+      .container_guard = container_guard,
       .policies = namespaces,  // one per filler, one per measured namespace
       .inventory_path = absl::StrCat(dir, "/inventory-", namespaces, ".yaml"),
-      .policy_path = absl::StrCat(dir, "/policies-", namespaces, tls_floor ? "-tls" : "", ".yaml"),
+      .policy_path = absl::StrCat(dir, "/policies-", namespaces, tls_floor ? "-tls" : "",
+                                  container_guard ? "-containers" : "", ".yaml"),
   };
   NSF_RETURN_IF_ERROR(WriteFile(inputs.inventory_path, BenchInventoryYaml(testbed, fillers)));
-  NSF_RETURN_IF_ERROR(WriteFile(inputs.policy_path, BenchPoliciesYaml(fillers, tls_floor)));
+  NSF_RETURN_IF_ERROR(
+      WriteFile(inputs.policy_path, BenchPoliciesYaml(fillers, tls_floor, container_guard)));
   return inputs;
 }
 

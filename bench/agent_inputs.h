@@ -17,15 +17,19 @@ struct AgentInputs {
   int namespaces = 0;
   // The measured namespaces' policies set a TLS floor (bench_policies.h).
   bool tls_floor = false;
+  // The client namespace's policy has a `containers` section (bench_policies.h).
+  bool container_guard = false;
   int policies = 0;
   std::string inventory_path;
   std::string policy_path;
 };
 
 // Writes <dir>/inventory-<namespaces>.yaml and <dir>/policies-<namespaces>.yaml
-// (with a TLS floor: <dir>/policies-<namespaces>-tls.yaml).
+// (with a TLS floor: <dir>/policies-<namespaces>-tls.yaml; with the container
+// guard: <dir>/policies-<namespaces>-containers.yaml).
 absl::StatusOr<AgentInputs> WriteAgentInputs(const testbed::Testbed& testbed, int namespaces,
-                                             bool tls_floor, const std::string& dir);
+                                             bool tls_floor, bool container_guard,
+                                             const std::string& dir);
 
 }  // namespace nsfence::bench
 

@@ -50,12 +50,17 @@ without an agent and with agents enforcing on inventories of different sizes;
 and TLS (OpenSSL): full handshakes per second (TLS 1.3 and 1.2, a new TCP
 connection each) and bulk throughput over one TLS 1.3 connection, without an
 agent and with an agent whose policies also set a TLS floor of 1.2 on both
-pods.
+pods; and the exec rate of a container process (fork + execve of /bin/true +
+waitpid, from a process placed in the client pod as a runtime places a
+container's: the pod's cgroup and network namespace, mount, pid and IPC
+namespaces of its own, the runtime default bounding set), without an agent
+and with an agent whose client policy also guards containers
+(privileged: deny, allowedCapabilities: [], hostNamespaces: deny).
 Builds a private testbed (network namespaces, a bridge and cgroups of its
 own) and removes it afterwards; prints figures, ratios and a verdict.
 With an agent it also meters the datapath itself: the run time of the
-agent's BPF programs per connection, round trip, TLS handshake and MB of
-TLS data, from the kernel's BPF
+agent's BPF programs per connection, round trip, TLS handshake, MB of
+TLS data and exec, from the kernel's BPF
 run-time statistics (on only while that load runs; the
 kernel.bpf_stats_enabled sysctl is left alone).
 
@@ -72,6 +77,12 @@ kernel.bpf_stats_enabled sysctl is left alone).
                              a TLS floor too (what the TLS programs cost TLS
                              traffic no floor governs)
   --no-tls                   no TLS workloads and no TLS floor scenario
+  --exec-namespaces N        namespace count of the container guard scenario
+                             (default: the smallest of --namespaces; 0: none,
+                             exec is then measured without an agent only)
+  --exec-everywhere          run the exec loop in the agent scenarios without the
+                             container guard too (an exec the guard need not judge)
+  --no-exec                  no exec loop and no container guard scenario
   --connect-threads N        client threads of the connection-rate loop (default 1)
   --rr-cpu N                 CPU of the load server, the request/response
                              clients and the TLS bulk client (default 0; -1:
@@ -87,7 +98,7 @@ kernel.bpf_stats_enabled sysctl is left alone).
   --attempts N               measure again while more than 10% of the CPUs were
                              busy outside the pods, up to N attempts (default 3)
   --quick                    smoke test: 1 s runs, 0.2 s warm-up, one round
-                             (TLS included)
+                             (TLS and exec included)
   --help                     this text
 )";
 }
@@ -119,6 +130,14 @@ absl::StatusOr<BenchOptions> ParseBenchArgs(const std::vector<std::string>& args
     }
     if (flag == "--tls-everywhere") {
       config.tls_everywhere = true;
+      continue;
+    }
+    if (flag == "--no-exec") {
+      config.exec = false;
+      continue;
+    }
+    if (flag == "--exec-everywhere") {
+      config.exec_everywhere = true;
       continue;
     }
     if (!has_value) {
@@ -157,6 +176,13 @@ absl::StatusOr<BenchOptions> ParseBenchArgs(const std::vector<std::string>& args
             "--tls-namespaces expects 0 or a count >= 2 (the two measured namespaces count)");
       }
       config.tls_namespaces = count;
+    } else if (flag == "--exec-namespaces") {
+      NSF_ASSIGN_OR_RETURN(const int count, Count(flag, value, 0));
+      if (count == 1) {
+        return absl::InvalidArgumentError(
+            "--exec-namespaces expects 0 or a count >= 2 (the two measured namespaces count)");
+      }
+      config.exec_namespaces = count;
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown argument \"", flag, "\" (see --help)"));

@@ -27,10 +27,21 @@ std::string TlsSection(bool tls_floor) {
       "    direction: both\n");
 }
 
+// The `containers` section of the client's policy; empty without the guard.
+// No capability beyond the runtime default set is allowed.
+std::string ContainersSection(bool container_guard) {
+  if (!container_guard) return "";
+  return "  containers:\n"
+         "    privileged: deny\n"
+         "    allowedCapabilities: []\n"
+         "    hostNamespaces: deny\n";
+}
+
 // One IsolationPolicy document; `rules` are indented lines below `network:`,
-// `tls` lines below `spec:` (or empty).
+// `tls` and `containers` lines below `spec:` (or empty).
 std::string Policy(const std::string& name, const std::string& selected_namespace,
-                   const std::string& rules, const std::string& tls = "") {
+                   const std::string& rules, const std::string& tls = "",
+                   const std::string& containers = "") {
   return absl::Substitute(R"(---
 apiVersion: nsfence.io/v1alpha1
 kind: IsolationPolicy
@@ -42,8 +53,8 @@ spec:
   mode: enforce
   network:
     crossNamespace: deny
-$2$3)",
-                          name, selected_namespace, rules, tls);
+$2$3$4)",
+                          name, selected_namespace, rules, tls, containers);
 }
 
 std::string LoadPorts() {
@@ -53,7 +64,7 @@ std::string LoadPorts() {
       kEchoPort, kClosePort, kTlsHandshakePort, kTlsBulkPort);
 }
 
-std::string ClientPolicy(bool tls_floor) {
+std::string ClientPolicy(bool tls_floor, bool container_guard) {
   return Policy("bench-client", kClientNamespace,
                 absl::StrCat("    egress:\n"
                              "      - to: [",
@@ -62,7 +73,7 @@ std::string ClientPolicy(bool tls_floor) {
                              "        ports: [{protocol: TCP, port: 443}]\n",
                              "      - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}]\n",
                              "        ports: [{protocol: TCP, port: 443}]\n"),
-                TlsSection(tls_floor));
+                TlsSection(tls_floor), ContainersSection(container_guard));
 }
 
 std::string ServerPolicy(bool tls_floor) {
@@ -99,8 +110,10 @@ std::string FillerPolicy(const std::vector<Filler>& fillers, size_t i) {
 
 }  // namespace
 
-std::string BenchPoliciesYaml(const std::vector<Filler>& fillers, bool tls_floor) {
-  std::string out = absl::StrCat(ClientPolicy(tls_floor), ServerPolicy(tls_floor));
+std::string BenchPoliciesYaml(const std::vector<Filler>& fillers, bool tls_floor,
+                              bool container_guard) {
+  std::string out =
+      absl::StrCat(ClientPolicy(tls_floor, container_guard), ServerPolicy(tls_floor));
   for (size_t i = 0; i < fillers.size(); ++i) absl::StrAppend(&out, FillerPolicy(fillers, i));
   return out;
 }

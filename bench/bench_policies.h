@@ -6,6 +6,11 @@
 //   with a TLS floor, both of these also set `tls: {minVersion: "1.2",
 //     direction: both}`: the measured pods may neither offer (as clients)
 //     nor select (as servers) a TLS version below 1.2;
+//   with the container guard, bench-client also has a `containers` section
+//     (privileged: deny, allowedCapabilities: [], hostNamespaces: deny):
+//     every exec in the client pod is judged, and one whose bounding set
+//     holds a capability outside the runtime default set, or that shares a
+//     namespace with the node, is stopped;
 //   filler-<n>: a policy per filler, egress to the next filler and to
 //     bench-b, ingress from the previous filler.
 // Every namespace is governed with crossNamespace: deny, so the rulesets of
@@ -24,7 +29,8 @@ namespace nsfence::bench {
 // The TLS floor every TLS scenario sets.
 inline constexpr char kBenchTlsFloor[] = "1.2";
 
-std::string BenchPoliciesYaml(const std::vector<Filler>& fillers, bool tls_floor);
+std::string BenchPoliciesYaml(const std::vector<Filler>& fillers, bool tls_floor,
+                              bool container_guard);
 
 }  // namespace nsfence::bench
 

@@ -41,6 +41,10 @@ std::string Describe(const LoadFigures& f) {
       f.connections_per_second, f.tcp_rr.p50_us, f.tcp_rr.p99_us, f.udp_rr.p50_us, f.udp_rr.p99_us);
 }
 
+std::string DescribeExec(const LoadFigures& f) {
+  return absl::StrFormat("exec/s %7.0f", f.execs_per_second);
+}
+
 std::string DescribeTls(const LoadFigures& f) {
   return absl::StrFormat("TLS 1.3 %6.0f hs/s   TLS 1.2 %6.0f hs/s   TLS bulk %6.0f MB/s",
                          f.tls13_handshakes_per_second, f.tls12_handshakes_per_second,
@@ -94,7 +98,7 @@ class Session {
                                                  const AgentRun* agent);
   // Where the load server writes its certificate; empty without TLS.
   std::string TlsCertPath() const;
-  absl::Status AddAgentScenario(int namespaces, bool tls_floor);
+  absl::Status AddAgentScenario(int namespaces, bool tls_floor, bool container_guard);
   // Returns when the CPUs are quiet, or after the quiet timeout.
   absl::Status WaitForQuiet();
 
@@ -159,33 +163,50 @@ absl::Status Session::BuildTestbed() {
 }
 
 absl::Status Session::PrepareScenarios() {
-  scenarios_.push_back({.results = {.label = "no agent", .tls_load = config_.tls}});
-  for (int count : config_.namespace_counts) NSF_RETURN_IF_ERROR(AddAgentScenario(count, false));
+  scenarios_.push_back(
+      {.results = {.label = "no agent", .tls_load = config_.tls, .exec_load = config_.exec}});
+  for (int count : config_.namespace_counts) {
+    NSF_RETURN_IF_ERROR(AddAgentScenario(count, false, false));
+  }
   if (config_.tls && config_.tls_everywhere) {
     for (Scenario& scenario : scenarios_) scenario.results.tls_load = true;
   }
-  if (config_.tls && !config_.namespace_counts.empty()) {
-    const int count = config_.tls_namespaces.value_or(
-        *std::min_element(config_.namespace_counts.begin(), config_.namespace_counts.end()));
-    if (count > 0) NSF_RETURN_IF_ERROR(AddAgentScenario(count, true));
+  const int smallest = config_.namespace_counts.empty()
+                           ? 0
+                           : *std::min_element(config_.namespace_counts.begin(),
+                                               config_.namespace_counts.end());
+  if (config_.tls && smallest > 0) {
+    const int count = config_.tls_namespaces.value_or(smallest);
+    if (count > 0) NSF_RETURN_IF_ERROR(AddAgentScenario(count, true, false));
+  }
+  if (config_.exec && config_.exec_everywhere) {
+    for (Scenario& scenario : scenarios_) scenario.results.exec_load = true;
+  }
+  if (config_.exec && smallest > 0) {
+    const int count = config_.exec_namespaces.value_or(smallest);
+    if (count > 0) NSF_RETURN_IF_ERROR(AddAgentScenario(count, false, true));
   }
   return absl::OkStatus();
 }
 
-absl::Status Session::AddAgentScenario(int namespaces, bool tls_floor) {
+absl::Status Session::AddAgentScenario(int namespaces, bool tls_floor, bool container_guard) {
   const absl::Time start = absl::Now();
-  NSF_ASSIGN_OR_RETURN(AgentInputs inputs,
-                       WriteAgentInputs(*testbed_, namespaces, tls_floor, work_dir_->path()));
+  NSF_ASSIGN_OR_RETURN(AgentInputs inputs, WriteAgentInputs(*testbed_, namespaces, tls_floor,
+                                                            container_guard, work_dir_->path()));
   progress_ << absl::StrFormat(
-      "inputs for %d namespaces (%d policies%s, %d filler pods) written in %.2f s\n", namespaces,
+      "inputs for %d namespaces (%d policies%s%s, %d filler pods) written in %.2f s\n", namespaces,
       inputs.policies, tls_floor ? absl::StrCat(", TLS floor ", kBenchTlsFloor) : "",
+      container_guard ? absl::StrCat(", containers section on ", kClientNamespace) : "",
       namespaces - kMeasuredNamespaces, absl::ToDoubleSeconds(absl::Now() - start));
-  scenarios_.push_back(
-      {.results = {.label = absl::StrCat(tls_floor ? "agent+TLS, " : "agent, ", namespaces, " ns"),
-                   .namespaces = namespaces,
-                   .tls_floor = tls_floor,
-                   .tls_load = tls_floor},
-       .inputs = std::move(inputs)});
+  const char* kind = tls_floor ? "agent+TLS, " : container_guard ? "agent+exec, " : "agent, ";
+  scenarios_.push_back({.results = {.label = absl::StrCat(kind, namespaces, " ns"),
+                                    .namespaces = namespaces,
+                                    .tls_floor = tls_floor,
+                                    .container_guard = container_guard,
+                                    .network_load = !container_guard,
+                                    .tls_load = tls_floor,
+                                    .exec_load = container_guard},
+                        .inputs = std::move(inputs)});
   return absl::OkStatus();
 }
 
@@ -195,8 +216,10 @@ absl::Status Session::WarmUp() {
   settings.measured = absl::Milliseconds(500);
   settings.warmup = absl::ZeroDuration();
   LoadRunner warmup(*client_, *server_, bin_dir_ + "/nsfence-bench-load", settings, TlsCertPath());
-  NSF_ASSIGN_OR_RETURN(LoadFigures figures, warmup.Measure(WorkloadsOf(config_.tls)));
+  NSF_ASSIGN_OR_RETURN(LoadFigures figures,
+                       warmup.Measure(WorkloadsOf(true, config_.tls, config_.exec)));
   progress_ << "warm-up: " << Describe(figures) << "\n";
+  if (config_.exec) progress_ << "warm-up: " << DescribeExec(figures) << "\n";
   if (config_.tls) {
     progress_ << "warm-up: " << DescribeTls(figures) << " (" << figures.tls13.version << " "
               << figures.tls13.cipher << ", " << figures.tls12.version << " "
@@ -220,8 +243,12 @@ absl::Status Session::Measure(Scenario& scenario) {
     agent.emplace(std::move(started));
     results.startups.push_back(agent->startup());
   }
+  // Under the container guard the netprobe, privileged like every load
+  // client, would be stopped at exec: that scenario checks the guard instead.
   absl::Status enforcement =
-      CheckEnforcement(*client_, *server_, testbed_->tools().netprobe, agent.has_value());
+      results.network_load
+          ? CheckEnforcement(*client_, *server_, testbed_->tools().netprobe, agent.has_value())
+          : absl::OkStatus();
   if (enforcement.ok() && results.tls_load) {
     absl::StatusOr<std::string> probe = CheckTlsFloor(*load_, results.tls_floor);
     if (probe.ok()) {
@@ -230,10 +257,21 @@ absl::Status Session::Measure(Scenario& scenario) {
     }
     enforcement = probe.status();
   }
+  if (enforcement.ok() && results.exec_load) {
+    absl::StatusOr<std::string> probe = CheckExecGuard(*load_, results.container_guard);
+    if (probe.ok()) {
+      progress_ << absl::StrFormat("  %-18s exec guard probe, a privileged exec: %s\n",
+                                   results.label, *probe);
+    }
+    enforcement = probe.status();
+  }
   absl::StatusOr<Measurement> measured =
-      enforcement.ok() ? MeasureUndisturbed(results.label, WorkloadsOf(results.tls_load),
-                                            agent ? &*agent : nullptr)
-                       : enforcement;
+      enforcement.ok()
+          ? MeasureUndisturbed(
+                results.label,
+                WorkloadsOf(results.network_load, results.tls_load, results.exec_load),
+                agent ? &*agent : nullptr)
+          : enforcement;
   if (agent) {
     const AgentStop stop = agent->Stop();
     results.stops.push_back(stop);
@@ -246,8 +284,10 @@ absl::Status Session::Measure(Scenario& scenario) {
   results.rounds.push_back(measured->figures);
   results.cpu.push_back(measured->cpu);
   if (measured->datapath) results.datapath.push_back(*measured->datapath);
-  progress_ << absl::StrFormat("  %-18s %s   other CPU %3.0f%%", results.label,
-                               Describe(measured->figures), 100 * measured->cpu.others());
+  progress_ << absl::StrFormat(
+      "  %-18s %s   other CPU %3.0f%%", results.label,
+      results.network_load ? Describe(measured->figures) : DescribeExec(measured->figures),
+      100 * measured->cpu.others());
   if (agent) {
     progress_ << absl::StrFormat("   (ready in %.2f s, stopped in %.2f s)",
                                  absl::ToDoubleSeconds(agent->startup().to_ready),
@@ -256,6 +296,9 @@ absl::Status Session::Measure(Scenario& scenario) {
   progress_ << "\n";
   if (results.tls_load) {
     progress_ << absl::StrFormat("  %-18s %s\n", "", DescribeTls(measured->figures));
+  }
+  if (results.exec_load && results.network_load) {
+    progress_ << absl::StrFormat("  %-18s %s\n", "", DescribeExec(measured->figures));
   }
   if (measured->datapath) {
     progress_ << absl::StrFormat("  %-18s datapath %s\n", "",

@@ -48,8 +48,10 @@ absl::StatusOr<ProgramCounters> ProgramCountersOf(uint32_t prog_id) {
   if (bpf_obj_get_info_by_fd(prog.get(), &info, &length) != 0) {
     return ErrnoStatus(errno, absl::StrCat("reading info of BPF program id ", prog_id));
   }
-  return ProgramCounters{
-      .prog_id = prog_id, .run_time_ns = info.run_time_ns, .run_count = info.run_cnt};
+  return ProgramCounters{.prog_id = prog_id,
+                         .prog_name = info.name,
+                         .run_time_ns = info.run_time_ns,
+                         .run_count = info.run_cnt};
 }
 
 }  // namespace
@@ -81,6 +83,7 @@ absl::StatusOr<ProgramCounterSet> CountersBetween(const ProgramCounterSet& befor
           absl::StrCat("the program behind link ", name, " changed between two readings"));
     }
     delta[name] = {.prog_id = b.prog_id,
+                   .prog_name = b.prog_name,
                    .run_time_ns = a->second.run_time_ns - b.run_time_ns,
                    .run_count = a->second.run_count - b.run_count};
   }

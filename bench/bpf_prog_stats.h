@@ -14,6 +14,9 @@ namespace nsfence::bench {
 
 struct ProgramCounters {
   uint32_t prog_id = 0;
+  // The program's own name as the kernel keeps it (at most 15 characters),
+  // e.g. "nsf_exec_tp" behind the link pinned as "nsf_exec".
+  std::string prog_name;
   uint64_t run_time_ns = 0;
   uint64_t run_count = 0;
 };

@@ -77,6 +77,8 @@ const char* PerOperationHeader(Workload workload) {
       return "/hs";
     case Workload::kTlsBulk:
       return "/MB";
+    case Workload::kExecLoop:
+      return "/exec";
   }
   return "/op";
 }
@@ -108,6 +110,15 @@ std::vector<const ScenarioResults*> Running(const std::vector<const ScenarioResu
   return running;
 }
 
+// The metered scenarios that ran the network workloads.
+std::vector<const ScenarioResults*> NetworkMetered(const std::vector<ScenarioResults>& scenarios) {
+  std::vector<const ScenarioResults*> network;
+  for (const ScenarioResults* s : Metered(scenarios)) {
+    if (s->network_load) network.push_back(s);
+  }
+  return network;
+}
+
 // Of the metered scenarios without a TLS floor (the size comparison), the
 // ones with the fewest and the most namespaces; nullptr for none.
 std::pair<const ScenarioResults*, const ScenarioResults*> SmallestAndLargest(
@@ -115,7 +126,7 @@ std::pair<const ScenarioResults*, const ScenarioResults*> SmallestAndLargest(
   const ScenarioResults* smallest = nullptr;
   const ScenarioResults* largest = nullptr;
   for (const ScenarioResults* s : metered) {
-    if (s->tls_floor) continue;
+    if (s->tls_floor || !s->network_load) continue;
     if (smallest == nullptr || *s->namespaces < *smallest->namespaces) smallest = s;
     if (largest == nullptr || *s->namespaces > *largest->namespaces) largest = s;
   }
@@ -211,18 +222,32 @@ void PrintDatapath(const std::vector<ScenarioResults>& scenarios, std::ostream& 
   out << "\ndatapath: the agent's BPF programs while each workload ran (kernel BPF run-time\n"
          "statistics; medians over rounds; calls and operations include the clients' warm-up;\n"
          "the statistics add two clock reads to every call, in the figures above too):\n";
+  const std::vector<const ScenarioResults*> network_metered = NetworkMetered(scenarios);
   const std::vector<Workload> network(kNetworkWorkloads.begin(), kNetworkWorkloads.end());
-  PrintPrograms(metered, network, out);
+  const char* separator = "";
+  if (!network_metered.empty()) {
+    PrintPrograms(network_metered, network, out);
+    separator = "\n";
+  }
   const std::vector<Workload> tls(kTlsWorkloads.begin(), kTlsWorkloads.end());
   if (const std::vector<const ScenarioResults*> running = Running(metered, tls); !running.empty()) {
-    out << "\n";
+    out << separator;
     PrintPrograms(running, tls, out);
+    separator = "\n";
   }
-  PrintCostPerOperation(metered, out);
+  // Every exec on the node runs the exec program, so calls per exec above 1
+  // are other work's execs.
+  const std::vector<Workload> exec(kExecWorkloads.begin(), kExecWorkloads.end());
+  if (const std::vector<const ScenarioResults*> running = Running(metered, exec);
+      !running.empty()) {
+    out << separator;
+    PrintPrograms(running, exec, out);
+  }
+  if (!network_metered.empty()) PrintCostPerOperation(network_metered, out);
 }
 
 void PrintDatapathVerdict(const std::vector<ScenarioResults>& scenarios, std::ostream& out) {
-  const std::vector<const ScenarioResults*> metered = Metered(scenarios);
+  const std::vector<const ScenarioResults*> metered = NetworkMetered(scenarios);
   if (metered.empty()) return;
   const auto [smallest, largest] = SmallestAndLargest(metered);
   const RoundFigure cost = CostPerOperation(Workload::kConnectionLoop);

@@ -43,4 +43,16 @@ absl::StatusOr<std::string> CheckTlsFloor(const LoadRunner& load, bool expect_fl
       expect_floor ? "the TLS floor is not in force" : "a TLS floor is in force", ")"));
 }
 
+absl::StatusOr<std::string> CheckExecGuard(const LoadRunner& load, bool expect_guard) {
+  NSF_ASSIGN_OR_RETURN(std::string line, load.ExecProbe(/*privileged=*/true));
+  const bool stopped = line == "killed signal=SIGKILL" || line == "refused error=EPERM";
+  const bool ran = line == "exited status=0";
+  if (expect_guard ? stopped : ran) return line;
+  return absl::FailedPreconditionError(absl::StrCat(
+      "a privileged exec in ", kClientNamespace, "/", kClientPod, " gave \"", line, "\", expected ",
+      expect_guard ? "\"killed signal=SIGKILL\" or \"refused error=EPERM\" (the exec guard is not "
+                     "in force)"
+                   : "\"exited status=0\" (an exec guard is in force)"));
+}
+
 }  // namespace nsfence::bench

@@ -25,6 +25,14 @@ absl::Status CheckEnforcement(const testbed::Pod& client, const testbed::Pod& se
 // probe's line ("cut error=ECONNABORTED").
 absl::StatusOr<std::string> CheckTlsFloor(const LoadRunner& load, bool expect_floor);
 
+// Whether the exec guard stops privileged containers in the client pod,
+// judged by one exec of a process placed there like the exec loop's but with
+// every capability in its bounding set: it runs without the guard, and with
+// it is killed (tracepoint backend) or refused (BPF LSM). Guards against
+// measuring exec under an agent that judges nothing, or the baseline under
+// one that still does. Returns the probe's line ("killed signal=SIGKILL").
+absl::StatusOr<std::string> CheckExecGuard(const LoadRunner& load, bool expect_guard);
+
 }  // namespace nsfence::bench
 
 #endif  // NSFENCE_BENCH_ENFORCEMENT_PROBE_H_

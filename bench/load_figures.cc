@@ -21,6 +21,8 @@ double OperationsMade(const LoadFigures& figures, Workload workload) {
       return static_cast<double>(figures.tls12_handshakes_made);
     case Workload::kTlsBulk:
       return figures.tls_bulk_mb_made;
+    case Workload::kExecLoop:
+      return static_cast<double>(figures.execs_made);
   }
   return 0;
 }
@@ -39,6 +41,8 @@ double NanosecondsPerOperation(const LoadFigures& figures, Workload workload) {
       return PerSecondToNanoseconds(figures.tls12_handshakes_per_second);
     case Workload::kTlsBulk:
       return PerSecondToNanoseconds(figures.tls_bulk_mb_per_second);
+    case Workload::kExecLoop:
+      return PerSecondToNanoseconds(figures.execs_per_second);
   }
   return 0;
 }

@@ -38,13 +38,17 @@ struct LoadFigures {
   TlsNegotiated tls13;
   TlsNegotiated tls12;
   TlsNegotiated tls_bulk;
+
+  // The exec loop; zero when it did not run.
+  double execs_per_second = 0;
+  int64_t execs_made = 0;
 };
 
 // Whole for all but the TLS bulk workload, which counts megabytes.
 double OperationsMade(const LoadFigures& figures, Workload workload);
 
-// Measured wall time of one operation: 1 s / rate for the connection loop
-// and the handshakes, the mean round trip for request/response, 1 s / MB/s
+// Measured wall time of one operation: 1 s / rate for the connection loop,
+// the handshakes and the exec loop, the mean round trip for request/response, 1 s / MB/s
 // for bulk. With the load on one CPU this is also what one operation costs
 // that CPU.
 double NanosecondsPerOperation(const LoadFigures& figures, Workload workload);

@@ -4,10 +4,13 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "bench_topology.h"
+#include "common/capabilities.h"
 #include "common/status_macros.h"
+#include "support/testbed/command.h"
 #include "support/testbed/exec.h"
 
 namespace nsfence::bench {
@@ -39,6 +42,16 @@ std::string Text(const std::map<std::string, std::string>& values, const std::st
   return it == values.end() ? "?" : it->second;
 }
 
+// The key=value pairs of a load tool's result line.
+std::map<std::string, std::string> KeyValuesOf(absl::string_view line) {
+  std::map<std::string, std::string> values;
+  for (absl::string_view pair : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
+    const std::pair<std::string, std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    values[kv.first] = kv.second;
+  }
+  return values;
+}
+
 TlsNegotiated NegotiatedOf(const std::map<std::string, std::string>& values) {
   return {.version = Text(values, "version"),
           .cipher = Text(values, "cipher"),
@@ -52,7 +65,7 @@ LoadRunner::LoadRunner(const testbed::Pod& client, const testbed::Pod& server,
     : client_(client),
       server_(server),
       load_binary_(std::move(load_binary)),
-      settings_(settings),
+      settings_(std::move(settings)),
       tls_cert_path_(std::move(tls_cert_path)) {}
 
 absl::Status LoadRunner::StartServer() {
@@ -92,12 +105,31 @@ absl::StatusOr<LoadRunner::KeyValues> LoadRunner::RunClient(const std::string& c
                                             result.exit.ToString(), "): ", line, " ",
                                             result.stderr_text));
   }
-  KeyValues values;
-  for (absl::string_view pair : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
-    const std::pair<std::string, std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
-    values[kv.first] = kv.second;
+  return KeyValuesOf(line);
+}
+
+absl::StatusOr<LoadRunner::KeyValues> LoadRunner::RunOnNode(
+    const std::string& command, const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {load_binary_, command};
+  argv.insert(argv.end(), args.begin(), args.end());
+  NSF_ASSIGN_OR_RETURN(
+      testbed::CommandResult result,
+      testbed::RunCommand(argv, {.timeout = settings_.warmup + settings_.measured + kClientSlack}));
+  const std::string line(absl::StripTrailingAsciiWhitespace(result.stdout_text));
+  if (!result.exit.success()) {
+    return absl::InternalError(absl::StrCat("load ", command, " failed (", result.exit.ToString(),
+                                            "): ", line, " ", result.stderr_text));
   }
-  return values;
+  return KeyValuesOf(line);
+}
+
+std::vector<std::string> LoadRunner::ExecPlacementArgs(bool privileged) const {
+  std::vector<std::string> args = {"--cgroup", client_.process_cgroup(), "--netns",
+                                   client_.netns_path(), "--program", settings_.exec_program};
+  if (!privileged) {
+    args = Concat(args, {"--bounding-set", absl::StrFormat("%#x", RuntimeDefaultCapabilities())});
+  }
+  return args;
 }
 
 std::vector<std::string> LoadRunner::CpuArgs(int cpu) {
@@ -180,6 +212,39 @@ absl::StatusOr<std::string> LoadRunner::TlsProbe(const std::string& max_version)
   return line;
 }
 
+absl::Status LoadRunner::ExecLoop(LoadFigures* figures) const {
+  absl::StatusOr<KeyValues> values = RunOnNode(
+      "exec-loop", Concat(Concat(ExecPlacementArgs(/*privileged=*/false),
+                                 {"--seconds", SecondsText(settings_.measured), "--warmup-seconds",
+                                  SecondsText(settings_.warmup)}),
+                          CpuArgs(settings_.connect_cpu)));
+  if (!values.ok()) {
+    return absl::InternalError(absl::StrCat(
+        values.status().message(),
+        " (every exec of the loop must exit 0: a killed one means that its worker is not placed "
+        "like a container process with the runtime default capabilities, or that the exec "
+        "guard stopped an exec it must allow)"));
+  }
+  NSF_ASSIGN_OR_RETURN(const double count, Number(*values, "execs"));
+  NSF_ASSIGN_OR_RETURN(const double seconds, Number(*values, "seconds"));
+  NSF_ASSIGN_OR_RETURN(const double warmup, Number(*values, "warmup_execs"));
+  figures->execs_per_second = seconds > 0 ? count / seconds : 0;
+  figures->execs_made = static_cast<int64_t>(count + warmup);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> LoadRunner::ExecProbe(bool privileged) const {
+  NSF_ASSIGN_OR_RETURN(
+      testbed::CommandResult result,
+      testbed::RunCommand(Concat({load_binary_, "exec-probe"}, ExecPlacementArgs(privileged))));
+  const std::string line(absl::StripTrailingAsciiWhitespace(result.stdout_text));
+  if (!result.exit.success()) {
+    return absl::InternalError(absl::StrCat("exec probe failed (", result.exit.ToString(),
+                                            "): ", line, " ", result.stderr_text));
+  }
+  return line;
+}
+
 absl::Status LoadRunner::Run(Workload workload, LoadFigures* figures) const {
   switch (workload) {
     case Workload::kConnectionLoop:
@@ -206,6 +271,8 @@ absl::Status LoadRunner::Run(Workload workload, LoadFigures* figures) const {
     }
     case Workload::kTlsBulk:
       return TlsBulk(figures);
+    case Workload::kExecLoop:
+      return ExecLoop(figures);
   }
   return absl::InvalidArgumentError("unknown workload");
 }

@@ -1,6 +1,8 @@
 // Runs nsfence-bench-load in the measured pods: the server once for the
 // whole benchmark (the same process serves every scenario, TLS included),
-// the clients anew for each measurement.
+// the clients anew for each measurement. The exec loop runs in the client
+// pod, placed there by the load tool itself like a container's process
+// (load/exec_loop.h).
 #ifndef NSFENCE_BENCH_LOAD_RUNNER_H_
 #define NSFENCE_BENCH_LOAD_RUNNER_H_
 
@@ -34,6 +36,8 @@ struct LoadSettings {
   int rr_cpu = 0;
   // Application data per TLS write (one record each) of the bulk workload.
   int tls_write_bytes = 16384;
+  // The exec loop (on connect_cpu, its children too) runs this program.
+  std::string exec_program = "/bin/true";
 };
 
 class LoadRunner {
@@ -52,12 +56,25 @@ class LoadRunner {
   // ("1.1"); the load tool's verdict line: "answered ...", "cut ..." or
   // "unconnected ..." (see load/tls_client.h).
   absl::StatusOr<std::string> TlsProbe(const std::string& max_version) const;
+  // One exec of the exec program from a worker placed in the client pod like
+  // the exec loop's, with the runtime default bounding set or (`privileged`)
+  // every capability; the load tool's verdict line: "exited status=0",
+  // "killed signal=SIGKILL" or "refused error=EPERM" (see load/exec_loop.h).
+  absl::StatusOr<std::string> ExecProbe(bool privileged) const;
 
  private:
   using KeyValues = std::map<std::string, std::string>;
   // Runs a client command in the client pod; its key=value result line.
   absl::StatusOr<KeyValues> RunClient(const std::string& command,
                                       std::vector<std::string> extra_args, uint16_t port) const;
+  // Runs the load tool on the node (not in a pod) with `args`; its
+  // key=value result line.
+  absl::StatusOr<KeyValues> RunOnNode(const std::string& command,
+                                      const std::vector<std::string>& args) const;
+  // Where the exec commands place their worker: the client pod's cgroup and
+  // network namespace, with the runtime default bounding set unless
+  // `privileged`.
+  std::vector<std::string> ExecPlacementArgs(bool privileged) const;
   // "--cpu N" when `cpu` is not -1.
   static std::vector<std::string> CpuArgs(int cpu);
   absl::Status ConnectionLoop(LoadFigures* figures) const;
@@ -68,6 +85,7 @@ class LoadRunner {
   absl::StatusOr<double> TlsHandshakes(const std::string& version, int64_t* made,
                                        TlsNegotiated* negotiated) const;
   absl::Status TlsBulk(LoadFigures* figures) const;
+  absl::Status ExecLoop(LoadFigures* figures) const;
 
   const testbed::Pod& client_;
   const testbed::Pod& server_;

@@ -3,8 +3,10 @@
 // pods of different namespaces, without an agent and with agents whose
 // inventory and policies cover different numbers of namespaces; and TLS
 // handshake rate and bulk throughput without an agent and with an agent
-// whose policies set a TLS floor; and prints the figures with their ratios
-// to the no-agent baseline.
+// whose policies set a TLS floor; and the exec rate of a container process
+// in a pod without an agent and with an agent that guards the pod's
+// containers; and prints the figures with their ratios to the no-agent
+// baseline.
 //
 // Everything runs on a private testbed (network namespaces, veth pairs, a
 // bridge and cgroups of its own); the agent is confined to the testbed's
@@ -21,7 +23,9 @@
 #include "absl/strings/str_join.h"
 #include "bench_options.h"
 #include "bench_policies.h"
+#include "bench_topology.h"
 #include "benchmark.h"
+#include "common/capabilities.h"
 #include "report.h"
 
 namespace nsfence::bench {
@@ -56,8 +60,10 @@ int Main(int argc, char** argv) {
 
   const LoadSettings& load = config.load;
   const size_t tls_scenarios = config.tls && config.tls_namespaces != 0 ? 1 : 0;
+  const size_t exec_scenarios = config.exec && config.exec_namespaces != 0 ? 1 : 0;
   std::cout << "nsfence-bench: " << config.rounds << " round(s) of "
-            << config.namespace_counts.size() + 1 + tls_scenarios << " scenarios, "
+            << config.namespace_counts.size() + 1 + tls_scenarios + exec_scenarios
+            << " scenarios, "
             << absl::ToDoubleSeconds(load.measured) << " s per load run after "
             << absl::ToDoubleSeconds(load.warmup) << " s warm-up; " << sysconf(_SC_NPROCESSORS_ONLN)
             << " CPUs\n"
@@ -72,6 +78,21 @@ int Main(int argc, char** argv) {
                                              : absl::StrCat("policies with tls: {minVersion: \"",
                                                             kBenchTlsFloor, "\", direction: both}"))
               << (config.tls_everywhere ? "; TLS load in every scenario" : "") << std::endl;
+  }
+  if (config.exec) {
+    std::cout << "exec: fork + execve(" << load.exec_program << ") + waitpid on "
+              << Placement(load.connect_cpu) << ", from a worker in " << kClientNamespace << "/"
+              << kClientPod
+              << " placed like a container process (the pod's cgroup and network namespace; "
+                 "mount, pid and IPC namespaces of its own; bounding set "
+              << absl::StrJoin(CapabilityNames(RuntimeDefaultCapabilities()), " ")
+              << "); container guard scenario: "
+              << (config.exec_namespaces == 0
+                      ? std::string("none")
+                      : absl::StrCat("the ", kClientNamespace,
+                                     " policy with containers: {privileged: deny, "
+                                     "allowedCapabilities: [], hostNamespaces: deny}"))
+              << (config.exec_everywhere ? "; exec load in every scenario" : "") << std::endl;
   }
   absl::StatusOr<std::vector<ScenarioResults>> results =
       RunBenchmark(config, stop_requested, std::cout);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "datapath_report.h"
+#include "exec_report.h"
 #include "figures_per_round.h"
 #include "round_stats.h"
 #include "tls_report.h"
@@ -30,6 +31,7 @@ void PrintPerRound(const char* title, const Figure& figure, int decimals,
                    const std::vector<ScenarioResults>& scenarios, std::ostream& out) {
   out << "per round, " << title << " (spread = (max - min) / median):\n";
   for (const ScenarioResults& s : scenarios) {
+    if (!s.network_load) continue;
     out << absl::StrFormat("  %-18s", s.label);
     for (double v : PerRound(s, figure)) out << absl::StrFormat(" %9.*f", decimals, v);
     out << "   spread " << SpreadText(PerRound(s, figure)) << "\n";
@@ -43,6 +45,7 @@ void PrintFigures(const std::vector<ScenarioResults>& scenarios, std::ostream& o
   out << absl::StrFormat("%-18s %9s %7s | %8s %8s %7s | %8s %8s %7s\n", "scenario", "conn/s",
                          "ratio", "p50 us", "p99 us", "ratio", "p50 us", "p99 us", "ratio");
   for (const ScenarioResults& s : scenarios) {
+    if (!s.network_load) continue;
     const double conn = MedianOf(s, kConnections);
     const double tcp50 = MedianOf(s, kTcpP50), udp50 = MedianOf(s, kUdpP50);
     out << absl::StrFormat("%-18s %9.0f %7s | %8.1f %8.1f %7s | %8.1f %8.1f %7s\n", s.label, conn,
@@ -117,7 +120,7 @@ void PrintVerdict(const std::vector<ScenarioResults>& scenarios, std::ostream& o
   const ScenarioResults* smallest = nullptr;
   const ScenarioResults* largest = nullptr;
   for (const ScenarioResults& s : scenarios) {
-    if (!s.namespaces) continue;
+    if (!s.namespaces || !s.network_load) continue;
     // The size comparison is between agents without a TLS floor.
     if (!s.tls_floor && (smallest == nullptr || *s.namespaces < *smallest->namespaces)) {
       smallest = &s;
@@ -154,6 +157,7 @@ void PrintVerdict(const std::vector<ScenarioResults>& scenarios, std::ostream& o
   }
   PrintDatapathVerdict(scenarios, out);
   all_met = PrintTlsVerdict(scenarios, out) && all_met;
+  all_met = PrintExecVerdict(scenarios, out) && all_met;
   int measurements = 0;
   const int disturbed = Disturbed(scenarios, &measurements);
   if (disturbed > 0) {
@@ -171,6 +175,7 @@ void PrintReport(const std::vector<ScenarioResults>& scenarios, std::ostream& ou
   if (scenarios.empty()) return;
   PrintFigures(scenarios, out);
   PrintTlsFigures(scenarios, out);
+  PrintExecFigures(scenarios, out);
   PrintDatapath(scenarios, out);
   PrintTlsDatapath(scenarios, out);
   PrintAgentTimes(scenarios, out);

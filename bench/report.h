@@ -1,6 +1,6 @@
 // The printed result of a benchmark: figures per scenario (medians over
-// rounds) with ratios against the no-agent baseline, network and TLS (see
-// tls_report.h), what the datapath itself costs, agent start and stop times
+// rounds) with ratios against the no-agent baseline, network, TLS and exec
+// (see tls_report.h and exec_report.h), what the datapath itself costs, agent start and stop times
 // per size, and the verdict against the targets.
 #ifndef NSFENCE_BENCH_REPORT_H_
 #define NSFENCE_BENCH_REPORT_H_

@@ -1,5 +1,6 @@
 // Everything measured for one scenario (no agent, or an agent of one size,
-// with or without a TLS floor) over the rounds of a benchmark.
+// with or without a TLS floor, or with the container guard) over the rounds
+// of a benchmark.
 #ifndef NSFENCE_BENCH_SCENARIO_RESULTS_H_
 #define NSFENCE_BENCH_SCENARIO_RESULTS_H_
 
@@ -20,8 +21,16 @@ struct ScenarioResults {
   std::optional<int> namespaces;
   // The measured namespaces' policies set a TLS floor.
   bool tls_floor = false;
+  // The client namespace's policy has a `containers` section: the agent
+  // judges every exec in the client pod (the exec guard scenario).
+  bool container_guard = false;
+  // The network workloads ran (all but the container guard scenario: its
+  // guard would stop the privileged load clients the client pod runs).
+  bool network_load = true;
   // The TLS workloads ran too (their figures in `rounds` and `datapath`).
   bool tls_load = false;
+  // The exec loop ran too.
+  bool exec_load = false;
   std::vector<LoadFigures> rounds;
   // CPU use during each round's measurement.
   std::vector<CpuUse> cpu;

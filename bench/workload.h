@@ -1,5 +1,6 @@
 // The kinds of load a measurement runs, one client run each: the network
-// workloads always, the TLS workloads in the scenarios that measure TLS.
+// workloads in every scenario but the exec guard's, the TLS workloads in the
+// scenarios that measure TLS, the exec loop in those that measure exec.
 #ifndef NSFENCE_BENCH_WORKLOAD_H_
 #define NSFENCE_BENCH_WORKLOAD_H_
 
@@ -17,6 +18,9 @@ enum class Workload {
   kTls12Handshakes,
   // One TLS 1.3 connection, 16 KiB writes.
   kTlsBulk,
+  // fork + execve("/bin/true") + waitpid from a process placed in the
+  // client pod like a container's (load/exec_loop.h).
+  kExecLoop,
 };
 
 inline constexpr std::array<Workload, 3> kNetworkWorkloads = {
@@ -24,10 +28,17 @@ inline constexpr std::array<Workload, 3> kNetworkWorkloads = {
 inline constexpr std::array<Workload, 3> kTlsWorkloads = {
     Workload::kTls13Handshakes, Workload::kTls12Handshakes, Workload::kTlsBulk};
 
-// The network workloads, then with `tls` the TLS ones.
-inline std::vector<Workload> WorkloadsOf(bool tls) {
-  std::vector<Workload> workloads(kNetworkWorkloads.begin(), kNetworkWorkloads.end());
+inline constexpr std::array<Workload, 1> kExecWorkloads = {Workload::kExecLoop};
+
+// With `network` the network workloads, then with `tls` the TLS ones, then
+// with `exec` the exec loop.
+inline std::vector<Workload> WorkloadsOf(bool network, bool tls, bool exec) {
+  std::vector<Workload> workloads;
+  if (network) {
+    workloads.insert(workloads.end(), kNetworkWorkloads.begin(), kNetworkWorkloads.end());
+  }
   if (tls) workloads.insert(workloads.end(), kTlsWorkloads.begin(), kTlsWorkloads.end());
+  if (exec) workloads.insert(workloads.end(), kExecWorkloads.begin(), kExecWorkloads.end());
   return workloads;
 }
 
@@ -45,6 +56,8 @@ inline constexpr const char* WorkloadName(Workload workload) {
       return "TLS 1.2 handshakes";
     case Workload::kTlsBulk:
       return "TLS bulk";
+    case Workload::kExecLoop:
+      return "exec loop";
   }
   return "?";
 }
@@ -63,6 +76,8 @@ inline constexpr const char* OperationName(Workload workload) {
       return "handshake";
     case Workload::kTlsBulk:
       return "MB";
+    case Workload::kExecLoop:
+      return "exec";
   }
   return "?";
 }

@@ -10,7 +10,13 @@
 //                  [--warmup-seconds W]
 //   tls-bulk HOST PORT --tls-ca FILE [--write-bytes N] [--seconds S] [--warmup-seconds W]
 //   tls-probe HOST PORT --tls-ca FILE [--max-version 1.0|1.1|1.2|1.3] [--timeout-ms MS]
+//   exec-loop --cgroup DIR --netns PATH [--bounding-set MASK] [--program P] [--seconds S]
+//             [--warmup-seconds W]
+//   exec-probe --cgroup DIR --netns PATH [--bounding-set MASK] [--program P]
 //
+// The exec commands run on the node, not through nsfence-podexec: they place
+// a worker in the pod themselves, as a container runtime would (exec_loop.h).
+// MASK: the capabilities the worker keeps, 1 << CAP_* ("0xa80425fb").
 // Every command takes --cpu N: run on CPU N only.
 //
 // Clients print one line of key=value pairs (see connect_loop.h,
@@ -19,6 +25,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +35,7 @@
 #include <vector>
 
 #include "load/connect_loop.h"
+#include "load/exec_loop.h"
 #include "load/request_response.h"
 #include "load/server.h"
 #include "load/timing.h"
@@ -51,7 +59,12 @@ namespace {
                "       nsfence-bench-load tls-bulk HOST PORT --tls-ca FILE [--write-bytes N] "
                "[--seconds S] [--warmup-seconds W] [--cpu N]\n"
                "       nsfence-bench-load tls-probe HOST PORT --tls-ca FILE "
-               "[--max-version 1.0|1.1|1.2|1.3] [--timeout-ms MS] [--cpu N]\n",
+               "[--max-version 1.0|1.1|1.2|1.3] [--timeout-ms MS] [--cpu N]\n"
+               "       nsfence-bench-load exec-loop --cgroup DIR --netns PATH "
+               "[--bounding-set MASK] [--program P] [--seconds S] [--warmup-seconds W] "
+               "[--cpu N]\n"
+               "       nsfence-bench-load exec-probe --cgroup DIR --netns PATH "
+               "[--bounding-set MASK] [--program P] [--cpu N]\n",
                problem.c_str());
   std::exit(2);
 }
@@ -138,6 +151,21 @@ SocketAddress ServerOf(const Arguments& args) {
   return *server;
 }
 
+ContainerPlacement PlacementOf(const Arguments& args) {
+  ContainerPlacement placement{.cgroup = args.Text("--cgroup", nullptr),
+                               .netns_path = args.Text("--netns", nullptr)};
+  if (const auto it = args.flags.find("--bounding-set"); it != args.flags.end()) {
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long mask = std::strtoull(it->second.c_str(), &end, 0);
+    if (it->second.empty() || *end != '\0' || errno != 0) {
+      Usage("bad --bounding-set \"" + it->second + "\"");
+    }
+    placement.bounding_set = mask;
+  }
+  return placement;
+}
+
 int Main(int argc, char** argv) {
   if (argc < 2) Usage("no command");
   const std::string command = argv[1];
@@ -179,6 +207,17 @@ int Main(int argc, char** argv) {
     return RunTlsProbe(ServerOf(args), args.Text("--tls-ca", nullptr),
                        args.TlsVersion("--max-version", "1.1"),
                        static_cast<int>(args.Number("--timeout-ms", 2000, 1, 60000)));
+  }
+  if (command == "exec-loop") {
+    const Arguments args = Parse(
+        argc, argv, 0,
+        {"--cgroup", "--netns", "--bounding-set", "--program", "--seconds", "--warmup-seconds"});
+    return RunExecLoop(PlacementOf(args), args.Text("--program", "/bin/true"), PhasesOf(args));
+  }
+  if (command == "exec-probe") {
+    const Arguments args =
+        Parse(argc, argv, 0, {"--cgroup", "--netns", "--bounding-set", "--program"});
+    return RunExecProbe(PlacementOf(args), args.Text("--program", "/bin/true"));
   }
   Usage("unknown command " + command);
 }
