@@ -20,6 +20,10 @@ packages=(
   # (the TLS end-to-end tests, tests/e2e/tls_*_test.cc, run the same four)
   # benchmark TLS load (bench/load/tls_*.cc): OpenSSL
   libssl-dev
+  # promtool for the alert rule tests (deploy/prometheus/), and the Prometheus
+  # server for the metrics end-to-end test (on systemd hosts the package also
+  # enables a prometheus service on :9090)
+  prometheus
 )
 
 if [[ $(id -u) -ne 0 ]]; then
