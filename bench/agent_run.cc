@@ -31,7 +31,8 @@ absl::StatusOr<AgentRun> AgentRun::Start(const AgentLaunch& launch, const AgentI
   const absl::Time spawned = absl::Now();
   absl::StatusOr<testbed::AgentProcess> process = testbed::AgentProcess::Start(
       launch.binary, {"--policy", inputs.policy_path, "--inventory", inputs.inventory_path,
-                      "--cgroup-root", launch.cgroup_root, "--bpffs", launch.bpffs_dir});
+                      "--cgroup-root", launch.cgroup_root, "--bpffs", launch.bpffs_dir,
+                      "--metrics-address=127.0.0.1:0"});
   if (!process.ok()) return process.status();
   const absl::Time deadline = spawned + launch.ready_timeout;
 

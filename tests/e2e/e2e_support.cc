@@ -271,7 +271,11 @@ void NetworkTest::WriteInventory() {
 std::vector<std::string> NetworkTest::AgentArgs(const AgentFlags& flags) const {
   std::vector<std::string> args = {"--policy",      policy_dir_,     "--inventory",
                                    inventory_path_, "--cgroup-root", testbed_->cgroup_root(),
-                                   "--bpffs",       bpffs_dir_};
+                                   "--bpffs",       bpffs_dir_,
+                                   // Any free port: agents of other runs may hold the default.
+                                   "--metrics-address=127.0.0.1:0",
+                                   // Tests count every event; aggregation has tests of its own.
+                                   "--aggregate-seconds=0"};
   if (flags.keep_enforcement_on_exit) args.push_back("--keep-enforcement-on-exit");
   args.insert(args.end(), flags.extra_args.begin(), flags.extra_args.end());
   return args;

@@ -66,7 +66,7 @@ TEST_F(NetworkEventsTest, EveryViolationIsPrintedExactlyOnce) {
   EXPECT_GE(SynRetransmissions(*worker_), 1);
   EXPECT_GE(SynRetransmissions(*internet_), 1);
   ASSERT_NO_FATAL_FAILURE(StopAgent());
-  EXPECT_THAT(agent().StderrText(), HasSubstr("printed 9 violations"));
+  EXPECT_THAT(agent().StderrText(), HasSubstr("printed 9 violation lines (9 violations, 0 held back by rate limits)"));
   EXPECT_THAT(Events(), UnorderedElementsAre(
                             Egress("blocked", "tcp", *runner_, *worker_, 8080, kLockJobA),
                             Egress("blocked", "tcp", *runner_, *worker_, 8080, kLockJobA),

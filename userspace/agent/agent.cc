@@ -25,6 +25,7 @@
 #include "inventory/file_source.h"
 #include "loader/features.h"
 #include "loader/host_namespaces.h"
+#include "metrics/feed.h"
 
 namespace nsfence::agent {
 namespace {
@@ -96,6 +97,7 @@ void ReadAll(int fd) {
 
 // Editors write a file in several steps; reload once they are done.
 constexpr absl::Duration kReloadSettle = absl::Milliseconds(100);
+constexpr absl::Duration kPipelineSlack = absl::Milliseconds(50);
 
 }  // namespace
 
@@ -103,9 +105,14 @@ Agent::Agent(AgentOptions options)
     : options_(std::move(options)),
       policies_(options_.policy_paths),
       inventory_source_(std::make_unique<inventory::FileInventorySource>(options_.inventory_file)),
-      clock_(events::BootClock::Now()) {}
+      clock_(events::BootClock::Now()),
+      pipeline_({.aggregation_window = options_.aggregate_window,
+                 .rate = options_.rate_limit,
+                 .burst = options_.rate_burst}) {}
 
-Agent::~Agent() = default;
+Agent::~Agent() {
+  if (pipeline_timer_fd_ >= 0) close(pipeline_timer_fd_);
+}
 
 int Agent::Run() {
   if (absl::Status s = Start(); !s.ok()) {
@@ -144,6 +151,11 @@ absl::Status Agent::Start() {
     return absl::InvalidArgumentError(absl::StrCat(inventory_source_->Describe(), " has errors (see above)"));
   }
   inventory_ = *std::move(inventory);
+  // Before the kernel too: an address in use is an error that touches nothing.
+  if (!options_.metrics_address.empty()) {
+    NSF_RETURN_IF_ERROR(metrics_.Serve(options_.metrics_address));
+    log::Info("metrics on http://", metrics_.serving(), "/metrics");
+  }
 
   NSF_RETURN_IF_ERROR(loader::RequireAll(loader::ProbeDatapathFeatures()));
   NSF_ASSIGN_OR_RETURN(cgroup_mount_, cgroup::FindV2Mount());
@@ -176,6 +188,7 @@ absl::Status Agent::Start() {
   }
   // Maps hold the policy before any new program runs on them.
   NSF_RETURN_IF_ERROR(EnforceNow());
+  metrics_.OnReload(true, generation_, absl::Now());
   NSF_RETURN_IF_ERROR(datapath_->Attach());
   NSF_RETURN_IF_ERROR(guard_->Attach());
   std::vector<std::pair<std::string, uint32_t>> sizes = datapath_->ProgramSizes();
@@ -188,6 +201,15 @@ absl::Status Agent::Start() {
   watcher_.emplace(std::move(watcher));
   NSF_RETURN_IF_ERROR(WatchInputs());
   NSF_ASSIGN_OR_RETURN(last_counters_, datapath_->ReadCounters());
+  metrics_.SetKernelCounters(last_counters_);
+  metrics::SetBackends(metrics_, guard_->backend());
+  if (absl::StatusOr<std::unique_ptr<metrics::RingbufUsage>> usage = metrics::RingbufUsage::Open(datapath_->events_fd());
+      usage.ok()) {
+    ringbuf_usage_ = *std::move(usage);
+  } else {
+    log::Warn("nsfence_ringbuf_used_bytes stays 0: ", usage.status().message());
+  }
+  SampleMetrics();
 
   log::Info("ready: enforcing ", policies_.policies().size(), " policies on ", cgroup_root_,
             " (generation ", generation_, ", ", datapath_->adopted_links() + guard_->adopted_links(), " of ",
@@ -246,6 +268,7 @@ absl::Status Agent::WatchInputs() {
 
 void Agent::Reload(const std::string& why) {
   policy::PolicyStore::ReloadResult result = policies_.Reload();
+  bool ok = result.errors.empty();
   if (!result.errors.empty()) {
     LogDiagnostics(result.errors);
     log::Error("policy rejected: ", absl::StrJoin(result.rejected_files, ", "),
@@ -254,6 +277,7 @@ void Agent::Reload(const std::string& why) {
   bool changed = result.changed;
   absl::StatusOr<inventory::Inventory> inventory = inventory_source_->Load();
   if (!inventory.ok()) {
+    ok = false;
     log::Error(inventory.status().message());
     log::Error("inventory rejected: ", inventory_source_->Describe(),
                " keeps its last good content; generation ", generation_, " stays in force");
@@ -262,31 +286,53 @@ void Agent::Reload(const std::string& why) {
     inventory_ = *std::move(inventory);
   }
   if (absl::Status s = WatchInputs(); !s.ok()) log::Warn("watching inputs: ", s.message());
-  if (!changed) return;
-  log::Info("reloading (", why, ")");
-  if (absl::Status s = EnforceNow(); !s.ok()) {
-    log::Error("applying generation ", generation_ + 1, " failed: ", s.message(),
-               "; the kernel keeps what was written so far, the next reload retries");
+  if (changed) {
+    log::Info("reloading (", why, ")");
+    if (absl::Status s = EnforceNow(); !s.ok()) {
+      ok = false;
+      log::Error("applying generation ", generation_ + 1, " failed: ", s.message(),
+                 "; the kernel keeps what was written so far, the next reload retries");
+    }
   }
+  metrics_.OnReload(ok, generation_, absl::Now());
 }
 
 void Agent::RetryUnresolvedPods() {
   for (const std::string& cgroup : unresolved_cgroups_) {
     if (!cgroup::Id(cgroup::Resolve(cgroup_mount_, cgroup)).ok()) continue;
     log::Info("pod cgroup ", cgroup, " appeared");
-    if (absl::Status s = EnforceNow(); !s.ok()) log::Error("applying: ", s.message());
+    absl::Status s = EnforceNow();
+    if (!s.ok()) log::Error("applying: ", s.message());
+    metrics_.OnReload(s.ok(), generation_, absl::Now());
     return;
   }
 }
 
 void Agent::OnRecord(const events::Record& record) {
-  const std::string line = events::ToJsonLine(events::Enrich(record, *directory_, clock_)) + "\n";
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fflush(stdout);
-  ++events_printed_;
+  events::Event event = events::Enrich(record, *directory_, clock_);
+  // Every record is one violation, whether it prints alone, folds into a
+  // summary or is held back by a rate limit.
+  metrics::OnPrinted(metrics_, record, event);
+  Emit(pipeline_.Push(std::move(event), absl::Now()));
   if (const auto* tls = std::get_if<nsfence_tls_event>(&record); tls != nullptr && tls->net.action == NSFENCE_ACTION_BLOCKED) {
     tls_blocked_reported_ = true;
   }
+}
+
+void Agent::Emit(std::vector<events::Event> lines) {
+  for (const events::Event& event : lines) {
+    const std::string line = events::ToJsonLine(event) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    ++events_printed_;
+  }
+  if (!lines.empty()) std::fflush(stdout);
+  metrics_.SetLostTotal(metrics::LostStage::kRateLimit, pipeline_.suppressed_total());
+  if (pipeline_timer_fd_ < 0) return;
+  const absl::Time deadline = pipeline_.NextDeadline();
+  // Window ends a little apart share one wake-up.
+  ArmOnce(pipeline_timer_fd_, deadline == absl::InfiniteFuture()
+                                  ? absl::ZeroDuration()
+                                  : std::max(deadline - absl::Now(), absl::ZeroDuration()) + kPipelineSlack);
 }
 
 void Agent::EndBlockedTlsConnections() {
@@ -299,12 +345,20 @@ void Agent::EndBlockedTlsConnections() {
   if (r->ended > 0) log::Info("ended ", r->ended, " blocked TLS connections");
 }
 
+void Agent::SampleMetrics() {
+  metrics_.SetRingbuf(ringbuf_usage_ ? ringbuf_usage_->used_bytes() : 0, datapath_->ringbuf_bytes());
+  metrics::SetMapOccupancy(metrics_, enforcer_->state(), datapath_->maps());
+}
+
 void Agent::CheckCounters() {
+  SampleMetrics();
+  metrics_.SetLostTotal(metrics::LostStage::kUndecodable, reader_->undecodable());
   absl::StatusOr<loader::KernelCounters> now = datapath_->ReadCounters();
   if (!now.ok()) {
     log::Warn("reading kernel counters: ", now.status().message());
     return;
   }
+  metrics_.SetKernelCounters(*now);
   const uint64_t lost = (*now)[NSFENCE_CNT_RINGBUF_RESERVE_FAILED] - last_counters_[NSFENCE_CNT_RINGBUF_RESERVE_FAILED];
   if (lost > 0) {
     log::Warn("lost ", lost, " violation records in the kernel: the ring buffer (", datapath_->ringbuf_bytes(),
@@ -328,9 +382,10 @@ absl::Status Agent::Loop() {
   NSF_ASSIGN_OR_RETURN(const int signal_fd, MakeSignalFd());
   NSF_ASSIGN_OR_RETURN(const int stats_fd, MakeTimerFd(options_.stats_interval, options_.stats_interval));
   NSF_ASSIGN_OR_RETURN(const int reload_fd, MakeTimerFd(absl::ZeroDuration(), absl::ZeroDuration()));
+  NSF_ASSIGN_OR_RETURN(pipeline_timer_fd_, MakeTimerFd(absl::ZeroDuration(), absl::ZeroDuration()));
   const int epoll = epoll_create1(EPOLL_CLOEXEC);
   if (epoll < 0) return ErrnoStatus(errno, "epoll_create1");
-  for (int fd : {signal_fd, stats_fd, reload_fd, reader_->epoll_fd(), watcher_->fd()}) {
+  for (int fd : {signal_fd, stats_fd, reload_fd, pipeline_timer_fd_, reader_->epoll_fd(), watcher_->fd()}) {
     epoll_event ev{.events = EPOLLIN, .data = {.fd = fd}};
     if (epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev) != 0) return ErrnoStatus(errno, "epoll_ctl");
   }
@@ -356,6 +411,9 @@ absl::Status Agent::Loop() {
         if (tls_blocked_reported_) EndBlockedTlsConnections();
       } else if (fd == watcher_->fd()) {
         if (watcher_->Drain()) ArmOnce(reload_fd, kReloadSettle);
+      } else if (fd == pipeline_timer_fd_) {
+        ReadAll(pipeline_timer_fd_);
+        Emit(pipeline_.Tick(absl::Now()));
       } else if (fd == reload_fd) {
         ReadAll(reload_fd);
         Reload("files changed");
@@ -386,8 +444,10 @@ absl::Status Agent::Stop() {
   if (reader_) (void)reader_->Drain();
   // Once detached, nothing drops a blocked connection's packets any more.
   if (tls_drain_) EndBlockedTlsConnections();
+  Emit(pipeline_.Flush(absl::Now()));
   CheckCounters();
-  log::Info("printed ", events_printed_, " violations");
+  log::Info("printed ", events_printed_, " violation lines (", pipeline_.violations(), " violations, ",
+            pipeline_.suppressed_total(), " held back by rate limits)");
   if (options_.keep_enforcement_on_exit) {
     log::Info("leaving enforcement in place: programs stay attached, pins under ", options_.bpffs_dir);
     return absl::OkStatus();

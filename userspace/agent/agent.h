@@ -6,6 +6,7 @@
 //   inventory -> InventorySource -----+
 //   ring buffer -> RingbufReader -> Enrich -> JSON line on stdout
 //   nsf_tls_blocked -> BlockedTlsDrain -> SOCK_DESTROY in the pod's netns
+//   all of the above -> Metrics -> http://--metrics-address/metrics
 #ifndef NSFENCE_AGENT_AGENT_H_
 #define NSFENCE_AGENT_AGENT_H_
 
@@ -25,12 +26,15 @@
 #include "agent/options.h"
 #include "common/file_watcher.h"
 #include "events/enrich.h"
+#include "events/pipeline.h"
 #include "events/ringbuf_reader.h"
 #include "inventory/source.h"
 #include "loader/container_guard.h"
 #include "loader/enforcer.h"
 #include "loader/map_io.h"
 #include "loader/network_datapath.h"
+#include "metrics/metrics.h"
+#include "metrics/ringbuf_usage.h"
 #include "policy/store.h"
 
 namespace nsfence::agent {
@@ -58,7 +62,11 @@ class Agent {
   absl::Status LoadContainerGuard(int cgroup_root_level);
   absl::Status WatchInputs();
   void OnRecord(const events::Record& record);
+  // Prints the pipeline's lines and re-arms its timer for the next window end.
+  void Emit(std::vector<events::Event> lines);
   void CheckCounters();
+  // Ring buffer and map occupancy gauges.
+  void SampleMetrics();
   // One BlockedTlsDrain pass; logs what it ended and any failure.
   void EndBlockedTlsConnections();
   // Enforces again once a pod cgroup that did not exist at the last apply does.
@@ -85,6 +93,11 @@ class Agent {
   std::unique_ptr<BlockedTlsDrain> tls_drain_;
   absl::flat_hash_map<uint64_t, std::string> pod_dirs_;  // of the last apply
   bool tls_blocked_reported_ = false;  // since the last drain
+  // Aggregation and per-namespace rate limits between records and stdout.
+  events::EventPipeline pipeline_;
+  int pipeline_timer_fd_ = -1;
+  metrics::Metrics metrics_;
+  std::unique_ptr<metrics::RingbufUsage> ringbuf_usage_;  // null: used bytes unknown (0)
 };
 
 }  // namespace nsfence::agent

@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "metrics/metrics.h"
 
 namespace nsfence::agent {
 namespace {
@@ -66,6 +67,14 @@ lines on stdout. Logs go to stderr.
   --ringbuf-bytes N             violation ring buffer size, a power of two (default 1048576)
   --report-fold-seconds N       repeats of one flow within N s are reported once (default 30)
   --stats-seconds N             how often kernel counters are checked (default 10)
+  --aggregate-seconds N         identical violations within N s print as the first one
+                                and one summary with "count" (default 10; 0: off)
+  --rate-limit N                lines per second per namespace, more are counted in
+                                "suppressed" lines (default 1000; 0: no limit)
+  --rate-burst N                lines a namespace may print at once (default 2000)
+  --metrics-address HOST:PORT   serve Prometheus metrics on http://HOST:PORT/metrics, an
+                                IPv4 address (default 127.0.0.1:9479; port 0: any free
+                                port, logged); "off" serves none
   --help                        this text
 
 Signals: SIGHUP reloads policy and inventory (so do file changes); SIGTERM and
@@ -116,6 +125,27 @@ absl::StatusOr<AgentOptions> ParseAgentArgs(const std::vector<std::string>& args
       absl::StatusOr<absl::Duration> d = ParseSeconds(flag, *v);
       if (!d.ok()) return d.status();
       (flag == "--stats-seconds" ? o.stats_interval : o.report_fold_window) = *d;
+    } else if (flag == "--aggregate-seconds" || flag == "--rate-limit" || flag == "--rate-burst") {
+      absl::StatusOr<std::string> v = value();
+      if (!v.ok()) return v.status();
+      uint64_t n = 0;
+      if (!absl::SimpleAtoi(*v, &n) || (flag == "--rate-burst" && n == 0)) {
+        return absl::InvalidArgumentError(absl::StrCat(flag, " expects a whole number",
+                                                       flag == "--rate-burst" ? " >= 1" : " (0: off)", ", got \"", *v,
+                                                       "\""));
+      }
+      if (flag == "--aggregate-seconds") {
+        o.aggregate_window = absl::Seconds(static_cast<int64_t>(n));
+      } else {
+        (flag == "--rate-limit" ? o.rate_limit : o.rate_burst) = n;
+      }
+    } else if (flag == "--metrics-address") {
+      absl::StatusOr<std::string> v = value();
+      if (!v.ok()) return v.status();
+      if (*v != "off") {
+        if (absl::StatusOr<metrics::ListenAddress> a = metrics::ParseListenAddress(*v); !a.ok()) return a.status();
+      }
+      o.metrics_address = *v == "off" ? "" : *v;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown argument \"", flag, "\" (see --help)"));
     }

@@ -25,6 +25,15 @@ struct AgentOptions {
   uint32_t ringbuf_bytes = 1 << 20;
   absl::Duration report_fold_window = absl::Seconds(30);
   absl::Duration stats_interval = absl::Seconds(10);
+  // Where /metrics is served (IPv4 HOST:PORT; port 0: any free port). Empty
+  // (--metrics-address off): not served.
+  std::string metrics_address = "127.0.0.1:9479";
+  // The event pipeline (events/pipeline.h): identical violations within the
+  // window print as one line and a summary; 0 turns aggregation off. Lines
+  // per second and burst per namespace; rate 0 turns the limit off.
+  absl::Duration aggregate_window = absl::Seconds(10);
+  uint64_t rate_limit = 1000;
+  uint64_t rate_burst = 2000;
   bool help = false;
 };
 

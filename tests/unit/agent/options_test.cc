@@ -17,6 +17,7 @@ TEST(AgentOptionsTest, RepeatedPolicyAndDefaults) {
   EXPECT_EQ(o->bpffs_dir, "/sys/fs/bpf/nsfence");
   EXPECT_EQ(o->cgroup_root, "");
   EXPECT_FALSE(o->keep_enforcement_on_exit);
+  EXPECT_EQ(o->metrics_address, "127.0.0.1:9479");
 }
 
 TEST(AgentOptionsTest, AllFlags) {
@@ -32,6 +33,24 @@ TEST(AgentOptionsTest, AllFlags) {
   EXPECT_EQ(o->stats_interval, absl::Seconds(2));
 }
 
+TEST(AgentOptionsTest, EventPipeline) {
+  auto defaults = ParseAgentArgs({"--policy", "p", "--inventory", "i"});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->aggregate_window, absl::Seconds(10));
+  EXPECT_EQ(defaults->rate_limit, 1000u);
+  EXPECT_EQ(defaults->rate_burst, 2000u);
+  auto o = ParseAgentArgs({"--policy", "p", "--inventory", "i", "--aggregate-seconds=0", "--rate-limit", "0",
+                           "--rate-burst=5"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->aggregate_window, absl::ZeroDuration());
+  EXPECT_EQ(o->rate_limit, 0u);
+  EXPECT_EQ(o->rate_burst, 5u);
+  EXPECT_THAT(ParseAgentArgs({"--policy", "p", "--inventory", "i", "--rate-burst=0"}).status().message(),
+              HasSubstr("--rate-burst expects a whole number >= 1"));
+  EXPECT_THAT(ParseAgentArgs({"--policy", "p", "--inventory", "i", "--aggregate-seconds=-1"}).status().message(),
+              HasSubstr("--aggregate-seconds expects a whole number (0: off)"));
+}
+
 TEST(AgentOptionsTest, ErrorsSayWhatIsExpected) {
   EXPECT_THAT(ParseAgentArgs({"--inventory", "i"}).status().message(), HasSubstr("--policy is required"));
   EXPECT_THAT(ParseAgentArgs({"--policy", "p"}).status().message(), HasSubstr("--inventory is required"));
@@ -45,11 +64,31 @@ TEST(AgentOptionsTest, ErrorsSayWhatIsExpected) {
               HasSubstr("whole number of seconds"));
 }
 
+TEST(AgentOptionsTest, MetricsAddress) {
+  auto o = ParseAgentArgs({"--policy", "p", "--inventory", "i", "--metrics-address", "0.0.0.0:9100"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->metrics_address, "0.0.0.0:9100");
+  o = ParseAgentArgs({"--policy", "p", "--inventory", "i", "--metrics-address=127.0.0.1:0"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->metrics_address, "127.0.0.1:0");
+  o = ParseAgentArgs({"--policy", "p", "--inventory", "i", "--metrics-address=off"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->metrics_address, "");
+  for (const char* bad : {"9479", "localhost:9479", "127.0.0.1:65536", "[::1]:9479"}) {
+    EXPECT_THAT(ParseAgentArgs({"--policy", "p", "--inventory", "i", "--metrics-address", bad}).status().message(),
+                HasSubstr("--metrics-address expects IPV4-ADDRESS:PORT"))
+        << bad;
+  }
+  EXPECT_THAT(ParseAgentArgs({"--policy", "p", "--inventory", "i", "--metrics-address"}).status().message(),
+              HasSubstr("--metrics-address needs a value"));
+}
+
 TEST(AgentOptionsTest, HelpNeedsNothingElse) {
   auto o = ParseAgentArgs({"--help"});
   ASSERT_TRUE(o.ok());
   EXPECT_TRUE(o->help);
   EXPECT_THAT(AgentUsage(), HasSubstr("--keep-enforcement-on-exit"));
+  EXPECT_THAT(AgentUsage(), HasSubstr("--metrics-address HOST:PORT"));
 }
 
 }  // namespace
