@@ -135,6 +135,9 @@ void Agent::UndoFailedStart() {
 }
 
 absl::Status Agent::Start() {
+  // A closed stdout is an error to count and log, not a reason to die with
+  // the programs attached (the metrics server ignores SIGPIPE anyway).
+  signal(SIGPIPE, SIG_IGN);
   // A SIGTERM during start waits for the loop, which stops cleanly, instead
   // of killing the agent with its programs attached.
   const sigset_t signals = StopAndReloadSignals();
@@ -155,6 +158,19 @@ absl::Status Agent::Start() {
   if (!options_.metrics_address.empty()) {
     NSF_RETURN_IF_ERROR(metrics_.Serve(options_.metrics_address));
     log::Info("metrics on http://", metrics_.serving(), "/metrics");
+  }
+  // Before the kernel too: an unwritable audit log touches nothing.
+  if (!options_.audit_log.empty()) {
+    NSF_ASSIGN_OR_RETURN(const events::AuditFsync fsync, events::ParseAuditFsync(options_.audit_log_fsync));
+    NSF_ASSIGN_OR_RETURN(audit_log_, events::AuditLog::Open({
+                                         .path = options_.audit_log,
+                                         .max_bytes = options_.audit_log_max_bytes,
+                                         .keep = options_.audit_log_keep,
+                                         .fsync = fsync,
+                                     }));
+    log::Info("audit log ", options_.audit_log, " (", audit_log_->file_bytes(), " bytes there; rotated past ",
+              options_.audit_log_max_bytes, " bytes, ", options_.audit_log_keep, " kept; fsync ",
+              options_.audit_log_fsync, ")");
   }
 
   NSF_RETURN_IF_ERROR(loader::RequireAll(loader::ProbeDatapathFeatures()));
@@ -321,11 +337,17 @@ void Agent::OnRecord(const events::Record& record) {
 
 void Agent::Emit(std::vector<events::Event> lines) {
   for (const events::Event& event : lines) {
-    const std::string line = events::ToJsonLine(event) + "\n";
-    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::string line = events::ToJsonLine(event);
+    // The file holds exactly the stdout lines; a failed write costs it the
+    // line, never stdout.
+    if (audit_log_) {
+      if (absl::Status s = audit_log_->Append(line); !s.ok()) AuditLogFailed(s);
+    }
+    line += '\n';
+    if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size()) ++stdout_failures_;
     ++events_printed_;
   }
-  if (!lines.empty()) std::fflush(stdout);
+  output_pending_ = output_pending_ || !lines.empty();
   metrics_.SetLostTotal(metrics::LostStage::kRateLimit, pipeline_.suppressed_total());
   if (pipeline_timer_fd_ < 0) return;
   const absl::Time deadline = pipeline_.NextDeadline();
@@ -333,6 +355,39 @@ void Agent::Emit(std::vector<events::Event> lines) {
   ArmOnce(pipeline_timer_fd_, deadline == absl::InfiniteFuture()
                                   ? absl::ZeroDuration()
                                   : std::max(deadline - absl::Now(), absl::ZeroDuration()) + kPipelineSlack);
+}
+
+// Once per batch (a loop turn), not per line: one fflush and one audit log
+// sync however many records the ring buffer held.
+void Agent::FlushOutput() {
+  if (!output_pending_) return;
+  output_pending_ = false;
+  if (std::fflush(stdout) != 0) ++stdout_failures_;
+  if (audit_log_) {
+    if (absl::Status s = audit_log_->Sync(); !s.ok()) AuditLogFailed(s);
+  }
+  if (stdout_failures_ > stdout_failures_logged_ && absl::Now() - stdout_failure_logged_at_ >= absl::Minutes(1)) {
+    log::Error("writing events to stdout failed ", stdout_failures_ - stdout_failures_logged_,
+               " times (is the reader of stdout gone?); enforcement goes on, the audit log and metrics still count");
+    stdout_failures_logged_ = stdout_failures_;
+    stdout_failure_logged_at_ = absl::Now();
+  }
+}
+
+void Agent::AuditLogFailed(const absl::Status& error) {
+  ++audit_log_errors_;
+  const absl::Time now = absl::Now();
+  if (now - audit_log_error_logged_ < absl::Minutes(1)) {
+    ++audit_log_errors_unreported_;
+    return;
+  }
+  log::Error(error.message(),
+             audit_log_errors_unreported_ > 0
+                 ? absl::StrCat(" (", audit_log_errors_unreported_, " more audit log errors since the last one logged)")
+                 : std::string(),
+             "; stdout is unaffected");
+  audit_log_error_logged_ = now;
+  audit_log_errors_unreported_ = 0;
 }
 
 void Agent::EndBlockedTlsConnections() {
@@ -392,6 +447,7 @@ absl::Status Agent::Loop() {
   // Records queued while no agent ran (after a crash or an upgrade), and the
   // connections blocked meanwhile.
   if (absl::StatusOr<int> n = reader_->Drain(); n.ok() && *n > 0) log::Info("reported ", *n, " queued violations");
+  FlushOutput();
   EndBlockedTlsConnections();
 
   absl::Status status;
@@ -434,6 +490,7 @@ absl::Status Agent::Loop() {
         }
       }
     }
+    FlushOutput();
   }
   close(epoll);
   for (int fd : {signal_fd, stats_fd, reload_fd}) close(fd);
@@ -445,9 +502,14 @@ absl::Status Agent::Stop() {
   // Once detached, nothing drops a blocked connection's packets any more.
   if (tls_drain_) EndBlockedTlsConnections();
   Emit(pipeline_.Flush(absl::Now()));
+  FlushOutput();
   CheckCounters();
   log::Info("printed ", events_printed_, " violation lines (", pipeline_.violations(), " violations, ",
             pipeline_.suppressed_total(), " held back by rate limits)");
+  if (audit_log_) {
+    log::Info("audit log ", options_.audit_log, ": ", audit_log_->lines(), " lines, ", audit_log_->bytes(), " bytes, ",
+              audit_log_->rotations(), " rotations, ", audit_log_errors_, " errors");
+  }
   if (options_.keep_enforcement_on_exit) {
     log::Info("leaving enforcement in place: programs stay attached, pins under ", options_.bpffs_dir);
     return absl::OkStatus();

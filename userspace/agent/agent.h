@@ -5,6 +5,7 @@
 //                                      +-> Enforcer -> pinned BPF maps
 //   inventory -> InventorySource -----+
 //   ring buffer -> RingbufReader -> Enrich -> JSON line on stdout
+//                                              (and --audit-log -> AuditLog)
 //   nsf_tls_blocked -> BlockedTlsDrain -> SOCK_DESTROY in the pod's netns
 //   all of the above -> Metrics -> http://--metrics-address/metrics
 #ifndef NSFENCE_AGENT_AGENT_H_
@@ -25,6 +26,7 @@
 #include "agent/directory.h"
 #include "agent/options.h"
 #include "common/file_watcher.h"
+#include "events/audit_log.h"
 #include "events/enrich.h"
 #include "events/pipeline.h"
 #include "events/ringbuf_reader.h"
@@ -64,6 +66,10 @@ class Agent {
   void OnRecord(const events::Record& record);
   // Prints the pipeline's lines and re-arms its timer for the next window end.
   void Emit(std::vector<events::Event> lines);
+  // fflush of stdout and the audit log's sync, once per loop turn.
+  void FlushOutput();
+  // Counts an audit log write error; logs it, at most once a minute.
+  void AuditLogFailed(const absl::Status& error);
   void CheckCounters();
   // Ring buffer and map occupancy gauges.
   void SampleMetrics();
@@ -96,6 +102,15 @@ class Agent {
   // Aggregation and per-namespace rate limits between records and stdout.
   events::EventPipeline pipeline_;
   int pipeline_timer_fd_ = -1;
+  bool output_pending_ = false;  // lines written since the last FlushOutput
+  uint64_t stdout_failures_ = 0;
+  uint64_t stdout_failures_logged_ = 0;
+  absl::Time stdout_failure_logged_at_ = absl::InfinitePast();
+  // --audit-log: the printed lines, also in a file. Null: off.
+  std::unique_ptr<events::AuditLog> audit_log_;
+  uint64_t audit_log_errors_ = 0;
+  uint64_t audit_log_errors_unreported_ = 0;  // since the last ERROR logged
+  absl::Time audit_log_error_logged_ = absl::InfinitePast();
   metrics::Metrics metrics_;
   std::unique_ptr<metrics::RingbufUsage> ringbuf_usage_;  // null: used bytes unknown (0)
 };

@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "events/audit_log.h"
 #include "metrics/metrics.h"
 
 namespace nsfence::agent {
@@ -75,6 +76,15 @@ lines on stdout. Logs go to stderr.
   --metrics-address HOST:PORT   serve Prometheus metrics on http://HOST:PORT/metrics, an
                                 IPv4 address (default 127.0.0.1:9479; port 0: any free
                                 port, logged); "off" serves none
+  --audit-log FILE              also append every event line to FILE (created 0600;
+                                default: off)
+  --audit-log-max-bytes N       rotate FILE when the next line would take it past N
+                                bytes, to FILE.1 .. FILE.<keep> (default 104857600)
+  --audit-log-keep N            rotated files kept, the oldest dropped (default 5)
+  --audit-log-fsync never|line|batch
+                                when FILE is synced to disk: never (the page cache
+                                decides), after every line, or after every batch of
+                                lines printed (default batch)
   --help                        this text
 
 Signals: SIGHUP reloads policy and inventory (so do file changes); SIGTERM and
@@ -139,6 +149,31 @@ absl::StatusOr<AgentOptions> ParseAgentArgs(const std::vector<std::string>& args
       } else {
         (flag == "--rate-limit" ? o.rate_limit : o.rate_burst) = n;
       }
+    } else if (flag == "--audit-log") {
+      absl::StatusOr<std::string> v = value();
+      if (!v.ok()) return v.status();
+      if (v->empty()) return absl::InvalidArgumentError("--audit-log expects a file path");
+      o.audit_log = *v;
+    } else if (flag == "--audit-log-max-bytes" || flag == "--audit-log-keep") {
+      absl::StatusOr<std::string> v = value();
+      if (!v.ok()) return v.status();
+      uint64_t n = 0;
+      const bool is_max = flag == "--audit-log-max-bytes";
+      if (!absl::SimpleAtoi(*v, &n) || (is_max && n < 4096) || (!is_max && n > 1000)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            flag, is_max ? " expects a whole number of bytes >= 4096" : " expects a whole number from 0 to 1000",
+            ", got \"", *v, "\""));
+      }
+      if (is_max) {
+        o.audit_log_max_bytes = n;
+      } else {
+        o.audit_log_keep = static_cast<uint32_t>(n);
+      }
+    } else if (flag == "--audit-log-fsync") {
+      absl::StatusOr<std::string> v = value();
+      if (!v.ok()) return v.status();
+      if (absl::StatusOr<events::AuditFsync> f = events::ParseAuditFsync(*v); !f.ok()) return f.status();
+      o.audit_log_fsync = *v;
     } else if (flag == "--metrics-address") {
       absl::StatusOr<std::string> v = value();
       if (!v.ok()) return v.status();

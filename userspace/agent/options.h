@@ -34,6 +34,14 @@ struct AgentOptions {
   absl::Duration aggregate_window = absl::Seconds(10);
   uint64_t rate_limit = 1000;
   uint64_t rate_burst = 2000;
+  // --audit-log: the stdout event lines also appended to this file, rotated
+  // when the next line would take it past audit_log_max_bytes (path.1 ..
+  // path.<keep>), synced per audit_log_fsync: "never", "line" or "batch".
+  // Empty: off.
+  std::string audit_log;
+  uint64_t audit_log_max_bytes = 104857600;
+  uint32_t audit_log_keep = 5;
+  std::string audit_log_fsync = "batch";
   bool help = false;
 };
 

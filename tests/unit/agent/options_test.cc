@@ -83,12 +83,45 @@ TEST(AgentOptionsTest, MetricsAddress) {
               HasSubstr("--metrics-address needs a value"));
 }
 
+TEST(AgentOptionsTest, AuditLog) {
+  auto defaults = ParseAgentArgs({"--policy", "p", "--inventory", "i"});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->audit_log, "");
+  EXPECT_EQ(defaults->audit_log_max_bytes, 104857600u);
+  EXPECT_EQ(defaults->audit_log_keep, 5u);
+  EXPECT_EQ(defaults->audit_log_fsync, "batch");
+  auto o = ParseAgentArgs({"--policy", "p", "--inventory", "i", "--audit-log", "/var/log/nsfence/events.jsonl",
+                           "--audit-log-max-bytes=65536", "--audit-log-keep", "0", "--audit-log-fsync=line"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->audit_log, "/var/log/nsfence/events.jsonl");
+  EXPECT_EQ(o->audit_log_max_bytes, 65536u);
+  EXPECT_EQ(o->audit_log_keep, 0u);
+  EXPECT_EQ(o->audit_log_fsync, "line");
+  for (const char* fsync : {"never", "batch"}) {
+    EXPECT_TRUE(ParseAgentArgs({"--policy", "p", "--inventory", "i", "--audit-log-fsync", fsync}).ok()) << fsync;
+  }
+  EXPECT_THAT(ParseAgentArgs({"--policy", "p", "--inventory", "i", "--audit-log-fsync=always"}).status().message(),
+              HasSubstr("--audit-log-fsync expects never, line or batch, got \"always\""));
+  EXPECT_THAT(ParseAgentArgs({"--policy", "p", "--inventory", "i", "--audit-log-max-bytes=100"}).status().message(),
+              HasSubstr("--audit-log-max-bytes expects a whole number of bytes >= 4096"));
+  EXPECT_THAT(ParseAgentArgs({"--policy", "p", "--inventory", "i", "--audit-log-keep=-1"}).status().message(),
+              HasSubstr("--audit-log-keep expects a whole number from 0 to 1000"));
+  EXPECT_THAT(ParseAgentArgs({"--policy", "p", "--inventory", "i", "--audit-log="}).status().message(),
+              HasSubstr("--audit-log expects a file path"));
+  EXPECT_THAT(ParseAgentArgs({"--policy", "p", "--inventory", "i", "--audit-log"}).status().message(),
+              HasSubstr("--audit-log needs a value"));
+}
+
 TEST(AgentOptionsTest, HelpNeedsNothingElse) {
   auto o = ParseAgentArgs({"--help"});
   ASSERT_TRUE(o.ok());
   EXPECT_TRUE(o->help);
   EXPECT_THAT(AgentUsage(), HasSubstr("--keep-enforcement-on-exit"));
   EXPECT_THAT(AgentUsage(), HasSubstr("--metrics-address HOST:PORT"));
+  for (const char* flag : {"--audit-log FILE", "--audit-log-max-bytes N", "--audit-log-keep N",
+                           "--audit-log-fsync never|line|batch"}) {
+    EXPECT_THAT(AgentUsage(), HasSubstr(flag));
+  }
 }
 
 }  // namespace
