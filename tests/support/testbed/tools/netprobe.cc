@@ -4,12 +4,17 @@
 //   udp-send HOST PORT [--timeout-ms N] [--expect-reply] [--connected]
 //   tcp-serve PORT [--bind ADDR]
 //   udp-echo PORT [--bind ADDR]
+//   udp-flood HOST FIRST_PORT COUNT
 //
 // Probes print one line, "ok" (exit 0) or "error <ERRNONAME> <strerror>"
 // (exit 1), e.g. "error EPERM Operation not permitted"; a timeout is
 // ETIMEDOUT, an echo that differs from --expect is EBADMSG. HOST is IPv4 or
 // IPv6. Servers print "listening" once ready, then echo what they receive
 // until killed; without --bind they take IPv4 and IPv6 on one socket.
+// udp-flood sends one datagram from one unconnected socket to each port
+// FIRST_PORT..FIRST_PORT+COUNT-1 as fast as it can (each a flow of its own)
+// and prints "sent S denied D" (exit 0): S went out, D were refused with
+// EPERM; any other error ends it as a probe error.
 // Usage errors exit 2.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -46,7 +51,8 @@ constexpr char kUdpPayload[] = "nsfence-netprobe";
                "       nsfence-netprobe udp-send HOST PORT [--timeout-ms N] [--expect-reply] "
                "[--connected]\n"
                "       nsfence-netprobe tcp-serve PORT [--bind ADDR]\n"
-               "       nsfence-netprobe udp-echo PORT [--bind ADDR]\n",
+               "       nsfence-netprobe udp-echo PORT [--bind ADDR]\n"
+               "       nsfence-netprobe udp-flood HOST FIRST_PORT COUNT\n",
                problem.c_str());
   std::exit(2);
 }
@@ -223,6 +229,35 @@ void ConnectOrFail(int fd, const SocketAddress& address, Clock::time_point deadl
   }
 }
 
+[[noreturn]] void UdpFlood(const Arguments& args) {
+  const int first_port = PortArgument(args.positional[1]);
+  const int count = ParseNumber(args.positional[2], 1, 65536 - first_port, "count");
+  SocketAddress address = ParseAddress(args.positional[0], first_port);
+  // Blocking: a full send queue waits instead of failing with EAGAIN.
+  const int fd = socket(address.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) FailWith(errno);
+  long sent = 0, denied = 0;
+  for (int i = 0; i < count; ++i) {
+    address = ParseAddress(args.positional[0], first_port + i);
+    for (;;) {
+      if (sendto(fd, kUdpPayload, sizeof(kUdpPayload) - 1, MSG_NOSIGNAL, address.get(),
+                 address.length) >= 0) {
+        ++sent;
+      } else if (errno == EPERM) {
+        ++denied;
+      } else if (errno == EINTR) {
+        continue;
+      } else {
+        FailWith(errno, " (after sent " + std::to_string(sent) + " denied " +
+                            std::to_string(denied) + ")");
+      }
+      break;
+    }
+  }
+  PrintLine("sent " + std::to_string(sent) + " denied " + std::to_string(denied));
+  std::exit(0);
+}
+
 // A bound socket: on ADDR when given, else on :: taking IPv4 as well.
 int ServerSocket(const Arguments& args, int type) {
   const int port = PortArgument(args.positional[0]);
@@ -298,6 +333,8 @@ int main(int argc, char** argv) {
     TcpServe(ParseArguments(argc, argv, 1, {"--bind"}, {}));
   } else if (command == "udp-echo") {
     UdpEcho(ParseArguments(argc, argv, 1, {"--bind"}, {}));
+  } else if (command == "udp-flood") {
+    UdpFlood(ParseArguments(argc, argv, 3, {}, {}));
   }
   Usage("unknown command " + command);
 }
