@@ -32,7 +32,7 @@ absl::StatusOr<AgentRun> AgentRun::Start(const AgentLaunch& launch, const AgentI
   absl::StatusOr<testbed::AgentProcess> process = testbed::AgentProcess::Start(
       launch.binary, {"--policy", inputs.policy_path, "--inventory", inputs.inventory_path,
                       "--cgroup-root", launch.cgroup_root, "--bpffs", launch.bpffs_dir,
-                      "--metrics-address=127.0.0.1:0"});
+                      "--metrics-address=127.0.0.1:0", "--admin-socket=off"});
   if (!process.ok()) return process.status();
   const absl::Time deadline = spawned + launch.ready_timeout;
 

@@ -436,7 +436,7 @@ TEST_F(ContainerGuardTest, LsmBackend) {
     absl::StatusOr<AgentProcess> lsm = AgentProcess::Start(
         kAgentBinary, {"--policy", policy_dir(), "--inventory", inventory_path(), "--cgroup-root",
                        testbed_->cgroup_root(), "--bpffs", bpffs_dir(), "--exec-backend=lsm",
-                       "--metrics-address=127.0.0.1:0"});
+                       "--metrics-address=127.0.0.1:0", "--admin-socket=off"});
     ASSERT_TRUE(lsm.ok()) << lsm.status();
     const std::optional<testbed::ExitStatus> exit = lsm->Wait(kAgentReady);
     ASSERT_TRUE(exit.has_value()) << "the agent started with --exec-backend=lsm:\n"

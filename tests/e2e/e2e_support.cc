@@ -275,7 +275,9 @@ std::vector<std::string> NetworkTest::AgentArgs(const AgentFlags& flags) const {
                                    // Any free port: agents of other runs may hold the default.
                                    "--metrics-address=127.0.0.1:0",
                                    // Tests count every event; aggregation has tests of its own.
-                                   "--aggregate-seconds=0"};
+                                   "--aggregate-seconds=0",
+                                   // This test's own: never /run/nsfence, where a real agent may listen.
+                                   absl::StrCat("--admin-socket=", work_dir_, "/agent.sock")};
   if (flags.keep_enforcement_on_exit) args.push_back("--keep-enforcement-on-exit");
   args.insert(args.end(), flags.extra_args.begin(), flags.extra_args.end());
   return args;

@@ -124,7 +124,7 @@ int Run(const std::string& network_policy, const std::string& containers_policy)
   const std::string agent_bin = testbed::DefaultBinDir() + "/nsfence-agent";
   const std::vector<std::string> args = {"--policy", policies, "--inventory", inventory,
                                          "--cgroup-root", tb.cgroup_root(), "--bpffs", dir + "/bpffs",
-                                         "--metrics-address=127.0.0.1:0"};
+                                         "--metrics-address=127.0.0.1:0", "--admin-socket", dir + "/agent.sock"};
   std::string command = "starting: nsfence-agent";
   for (const std::string& a : args) absl::StrAppend(&command, " ", a);
   Say(command);

@@ -27,6 +27,10 @@
 #include "loader/host_namespaces.h"
 #include "metrics/feed.h"
 
+#ifndef NSFENCE_VERSION
+#define NSFENCE_VERSION "dev"
+#endif
+
 namespace nsfence::agent {
 namespace {
 
@@ -128,6 +132,7 @@ int Agent::Run() {
 }
 
 void Agent::UndoFailedStart() {
+  admin_.reset();
   // Pins an earlier agent left keep enforcing: they are its, not ours to remove.
   if (!datapath_ || datapath_->adopted_maps()) return;
   if (guard_) (void)guard_->DetachAndUnpin();
@@ -158,6 +163,11 @@ absl::Status Agent::Start() {
   if (!options_.metrics_address.empty()) {
     NSF_RETURN_IF_ERROR(metrics_.Serve(options_.metrics_address));
     log::Info("metrics on http://", metrics_.serving(), "/metrics");
+  }
+  // Before the kernel too: another agent on the socket touches nothing.
+  if (!options_.admin_socket.empty()) {
+    NSF_ASSIGN_OR_RETURN(admin_, AdminSocket::Open(options_.admin_socket, [this] { return CurrentStatus(); }));
+    log::Info("admin socket ", options_.admin_socket, " (nsfencectl status --socket ", options_.admin_socket, ")");
   }
   // Before the kernel too: an unwritable audit log touches nothing.
   if (!options_.audit_log.empty()) {
@@ -207,9 +217,9 @@ absl::Status Agent::Start() {
   metrics_.OnReload(true, generation_, absl::Now());
   NSF_RETURN_IF_ERROR(datapath_->Attach());
   NSF_RETURN_IF_ERROR(guard_->Attach());
-  std::vector<std::pair<std::string, uint32_t>> sizes = datapath_->ProgramSizes();
-  for (auto& size : guard_->ProgramSizes()) sizes.push_back(std::move(size));
-  for (const auto& [name, insns] : sizes) log::Info("program ", name, ": ", insns, " instructions verified");
+  program_sizes_ = datapath_->ProgramSizes();
+  for (auto& size : guard_->ProgramSizes()) program_sizes_.push_back(std::move(size));
+  for (const auto& [name, insns] : program_sizes_) log::Info("program ", name, ": ", insns, " instructions verified");
   NSF_ASSIGN_OR_RETURN(reader_, events::RingbufReader::Open(
                                     datapath_->events_fd(),
                                     [this](const events::Record& r) { OnRecord(r); }));
@@ -265,6 +275,7 @@ absl::Status Agent::EnforceNow() {
                                                     std::move(report.policy_names), &enforcer_->registry());
   pod_dirs_ = PodCgroupDirs(report.cgroup_ids, cgroup_mount_);
   ++generation_;
+  governed_namespaces_ = report.governed_namespaces;
   unresolved_cgroups_ = std::move(report.unresolved_cgroups);
   for (const std::string& w : report.warnings) log::Warn(w);
   // Parsing and compiling a large policy set frees much more heap than it
@@ -335,7 +346,7 @@ void Agent::OnRecord(const events::Record& record) {
   }
 }
 
-void Agent::Emit(std::vector<events::Event> lines) {
+void Agent::Emit(const std::vector<events::Event>& lines) {
   for (const events::Event& event : lines) {
     std::string line = events::ToJsonLine(event);
     // The file holds exactly the stdout lines; a failed write costs it the
@@ -433,6 +444,60 @@ void Agent::CheckCounters() {
   last_counters_ = *now;
 }
 
+Status Agent::CurrentStatus() {
+  Status status;
+  status.set_version(NSFENCE_VERSION);
+  status.set_pid(getpid());
+  status.set_started(absl::FormatTime(absl::RFC3339_sec, started_, absl::UTCTimeZone()));
+  status.set_generation(generation_);
+  status.set_policies(policies_.policies().size());
+  status.set_governed_namespaces(governed_namespaces_);
+  if (guard_) {
+    status.set_exec_backend(loader::ExecBackendName(guard_->backend()));
+    status.set_lsm_unavailable(guard_->lsm_unavailable());
+  }
+  for (const auto& [name, insns] : program_sizes_) {
+    Status::Program* program = status.add_programs();
+    program->set_name(name);
+    program->set_instructions(insns);
+  }
+  if (datapath_ && guard_) {
+    status.set_links_adopted(datapath_->adopted_links() + guard_->adopted_links());
+    status.set_links_attached(datapath_->attached_links() + guard_->attached_links());
+  }
+  if (enforcer_ && datapath_) {
+    const loader::KernelState& state = enforcer_->state();
+    const loader::SegmentationMaps& maps = datapath_->maps();
+    const auto add = [&](const loader::MapIo* map, size_t entries) {
+      if (map == nullptr) return;
+      Status::MapOccupancy* m = status.add_maps();
+      m->set_name(map->name());
+      m->set_entries(entries);
+      m->set_capacity(map->max_entries());
+    };
+    add(maps.endpoints, state.endpoints.size());
+    add(maps.identities, state.identities.size());
+    add(maps.pod_addrs, state.pod_addrs.size());
+    add(maps.peers, state.peers.size());
+    add(maps.rules, state.rules.size());
+    add(maps.rule_ranges, state.rule_ranges.size());
+  }
+  loader::KernelCounters counters = last_counters_;
+  if (datapath_) {
+    if (absl::StatusOr<loader::KernelCounters> now = datapath_->ReadCounters(); now.ok()) counters = *now;
+  }
+  for (int c = 0; c < NSFENCE_CNT_MAX; ++c) {
+    const absl::string_view name = metrics::KernelCounterName(c);
+    if (!name.empty()) (*status.mutable_kernel_counters())[std::string(name)] = counters[c];
+  }
+  status.set_events_printed(events_printed_);
+  status.set_violations(pipeline_.violations());
+  status.set_suppressed_by_rate_limit(pipeline_.suppressed_total());
+  status.set_metrics_address(metrics_.serving());
+  status.set_audit_log(options_.audit_log);
+  return status;
+}
+
 absl::Status Agent::Loop() {
   NSF_ASSIGN_OR_RETURN(const int signal_fd, MakeSignalFd());
   NSF_ASSIGN_OR_RETURN(const int stats_fd, MakeTimerFd(options_.stats_interval, options_.stats_interval));
@@ -440,7 +505,9 @@ absl::Status Agent::Loop() {
   NSF_ASSIGN_OR_RETURN(pipeline_timer_fd_, MakeTimerFd(absl::ZeroDuration(), absl::ZeroDuration()));
   const int epoll = epoll_create1(EPOLL_CLOEXEC);
   if (epoll < 0) return ErrnoStatus(errno, "epoll_create1");
-  for (int fd : {signal_fd, stats_fd, reload_fd, pipeline_timer_fd_, reader_->epoll_fd(), watcher_->fd()}) {
+  std::vector<int> fds = {signal_fd, stats_fd, reload_fd, pipeline_timer_fd_, reader_->epoll_fd(), watcher_->fd()};
+  if (admin_) fds.push_back(admin_->fd());
+  for (int fd : fds) {
     epoll_event ev{.events = EPOLLIN, .data = {.fd = fd}};
     if (epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev) != 0) return ErrnoStatus(errno, "epoll_ctl");
   }
@@ -465,6 +532,8 @@ absl::Status Agent::Loop() {
       if (fd == reader_->epoll_fd()) {
         if (absl::StatusOr<int> r = reader_->Drain(); !r.ok()) log::Warn(r.status().message());
         if (tls_blocked_reported_) EndBlockedTlsConnections();
+      } else if (admin_ && fd == admin_->fd()) {
+        admin_->Handle();
       } else if (fd == watcher_->fd()) {
         if (watcher_->Drain()) ArmOnce(reload_fd, kReloadSettle);
       } else if (fd == pipeline_timer_fd_) {
@@ -498,6 +567,7 @@ absl::Status Agent::Loop() {
 }
 
 absl::Status Agent::Stop() {
+  admin_.reset();  // removes the socket file: status is for a running agent
   if (reader_) (void)reader_->Drain();
   // Once detached, nothing drops a blocked connection's packets any more.
   if (tls_drain_) EndBlockedTlsConnections();

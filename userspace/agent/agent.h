@@ -8,6 +8,7 @@
 //                                              (and --audit-log -> AuditLog)
 //   nsf_tls_blocked -> BlockedTlsDrain -> SOCK_DESTROY in the pod's netns
 //   all of the above -> Metrics -> http://--metrics-address/metrics
+//                     -> Status -> AdminSocket (--admin-socket) -> nsfencectl status
 #ifndef NSFENCE_AGENT_AGENT_H_
 #define NSFENCE_AGENT_AGENT_H_
 
@@ -22,9 +23,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "agent/admin_socket.h"
 #include "agent/blocked_tls_drain.h"
 #include "agent/directory.h"
 #include "agent/options.h"
+#include "agent/status.pb.h"
 #include "common/file_watcher.h"
 #include "events/audit_log.h"
 #include "events/enrich.h"
@@ -65,7 +68,7 @@ class Agent {
   absl::Status WatchInputs();
   void OnRecord(const events::Record& record);
   // Prints the pipeline's lines and re-arms its timer for the next window end.
-  void Emit(std::vector<events::Event> lines);
+  void Emit(const std::vector<events::Event>& lines);
   // fflush of stdout and the audit log's sync, once per loop turn.
   void FlushOutput();
   // Counts an audit log write error; logs it, at most once a minute.
@@ -77,6 +80,8 @@ class Agent {
   void EndBlockedTlsConnections();
   // Enforces again once a pod cgroup that did not exist at the last apply does.
   void RetryUnresolvedPods();
+  // What the admin socket answers to "status".
+  Status CurrentStatus();
 
   AgentOptions options_;
   std::string cgroup_mount_;
@@ -113,6 +118,11 @@ class Agent {
   absl::Time audit_log_error_logged_ = absl::InfinitePast();
   metrics::Metrics metrics_;
   std::unique_ptr<metrics::RingbufUsage> ringbuf_usage_;  // null: used bytes unknown (0)
+  // --admin-socket; null: off.
+  std::unique_ptr<AdminSocket> admin_;
+  absl::Time started_ = absl::Now();
+  uint64_t governed_namespaces_ = 0;  // of the last apply
+  std::vector<std::pair<std::string, uint32_t>> program_sizes_;  // verified instructions
 };
 
 }  // namespace nsfence::agent

@@ -85,6 +85,8 @@ lines on stdout. Logs go to stderr.
                                 when FILE is synced to disk: never (the page cache
                                 decides), after every line, or after every batch of
                                 lines printed (default batch)
+  --admin-socket PATH           unix socket (0600, root only) that nsfencectl status
+                                asks (default /run/nsfence/agent.sock); "off": none
   --help                        this text
 
 Signals: SIGHUP reloads policy and inventory (so do file changes); SIGTERM and
@@ -181,6 +183,14 @@ absl::StatusOr<AgentOptions> ParseAgentArgs(const std::vector<std::string>& args
         if (absl::StatusOr<metrics::ListenAddress> a = metrics::ParseListenAddress(*v); !a.ok()) return a.status();
       }
       o.metrics_address = *v == "off" ? "" : *v;
+    } else if (flag == "--admin-socket") {
+      absl::StatusOr<std::string> v = value();
+      if (!v.ok()) return v.status();
+      if (*v != "off" && (v->empty() || (*v)[0] != '/' || v->size() > 107)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--admin-socket expects an absolute path of at most 107 bytes, or \"off\", got \"", *v, "\""));
+      }
+      o.admin_socket = *v == "off" ? "" : *v;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown argument \"", flag, "\" (see --help)"));
     }

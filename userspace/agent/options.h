@@ -42,6 +42,9 @@ struct AgentOptions {
   uint64_t audit_log_max_bytes = 104857600;
   uint32_t audit_log_keep = 5;
   std::string audit_log_fsync = "batch";
+  // --admin-socket: the unix socket `nsfencectl status` asks (root only).
+  // Empty (--admin-socket off): none.
+  std::string admin_socket = "/run/nsfence/agent.sock";
   bool help = false;
 };
 

@@ -1,8 +1,9 @@
-// nsfencectl: offline checks of nsfence files.
+// nsfencectl: offline checks of nsfence files, and the state of a running agent.
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "cli/status.h"
 #include "cli/validate.h"
 
 namespace {
@@ -13,6 +14,10 @@ commands:
   validate PATH...   check policy and inventory files (or directories of
                      *.yaml); prints every error as file:line:column: message;
                      exit status 0 when clean, 1 on errors
+  status [--socket PATH]
+                     the state of the agent running on this node, as JSON,
+                     asked over its admin socket (default
+                     /run/nsfence/agent.sock; needs root)
 )";
 
 }  // namespace
@@ -25,6 +30,9 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "validate") {
     return nsfence::cli::Validate({args.begin() + 1, args.end()}, std::cout, std::cerr);
+  }
+  if (args[0] == "status") {
+    return nsfence::cli::RunStatus({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
   std::cerr << "nsfencectl: unknown command \"" << args[0] << "\"\n" << kUsage;
   return 2;

@@ -3,6 +3,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include <string>
+
 namespace nsfence::agent {
 namespace {
 
@@ -110,6 +112,24 @@ TEST(AgentOptionsTest, AuditLog) {
               HasSubstr("--audit-log expects a file path"));
   EXPECT_THAT(ParseAgentArgs({"--policy", "p", "--inventory", "i", "--audit-log"}).status().message(),
               HasSubstr("--audit-log needs a value"));
+}
+
+TEST(AgentOptionsTest, AdminSocket) {
+  auto o = ParseAgentArgs({"--policy", "p", "--inventory", "i"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->admin_socket, "/run/nsfence/agent.sock");
+  o = ParseAgentArgs({"--policy", "p", "--inventory", "i", "--admin-socket", "/tmp/x/agent.sock"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->admin_socket, "/tmp/x/agent.sock");
+  o = ParseAgentArgs({"--policy", "p", "--inventory", "i", "--admin-socket=off"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->admin_socket, "");
+  for (const std::string& bad : {std::string("agent.sock"), std::string(), "/" + std::string(200, 'a')}) {
+    EXPECT_THAT(ParseAgentArgs({"--policy", "p", "--inventory", "i", "--admin-socket", bad}).status().message(),
+                HasSubstr("--admin-socket expects an absolute path"))
+        << bad;
+  }
+  EXPECT_THAT(AgentUsage(), HasSubstr("--admin-socket PATH"));
 }
 
 TEST(AgentOptionsTest, HelpNeedsNothingElse) {
