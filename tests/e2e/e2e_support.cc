@@ -283,6 +283,15 @@ std::vector<std::string> NetworkTest::AgentArgs(const AgentFlags& flags) const {
   return args;
 }
 
+std::string NetworkTest::AgentMetricsAddress() {
+  const std::string log = agent().StderrText();
+  const std::string marker = "metrics on http://";
+  const size_t at = log.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t start = at + marker.size();
+  return log.substr(start, log.find("/metrics", start) - start);
+}
+
 void NetworkTest::StartAgent(AgentFlags flags) {
   absl::StatusOr<AgentProcess> started = AgentProcess::Start(kAgentBinary, AgentArgs(flags));
   ASSERT_TRUE(started.ok()) << started.status();

@@ -156,6 +156,9 @@ class NetworkTest : public ::testing::Test {
   void StartAgent(AgentFlags flags = {});
   // The agent started last.
   AgentProcess& agent() { return *agents_.back(); }
+  // Where the agent started last serves metrics ("127.0.0.1:NNNN", from its
+  // "metrics on http://..." log line); empty before it logged one.
+  std::string AgentMetricsAddress();
   // SIGTERM; expects a clean exit and waits until all its output is read.
   void StopAgent();
   // Waits until the agent logged that generation `n` is in force.

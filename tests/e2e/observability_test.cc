@@ -48,15 +48,6 @@ int FreePort() {
   return port;
 }
 
-// "127.0.0.1:NNNN" from the agent's "metrics on http://127.0.0.1:NNNN/metrics".
-std::string MetricsAddress(const std::string& log) {
-  const std::string marker = "metrics on http://";
-  const size_t at = log.find(marker);
-  if (at == std::string::npos) return "";
-  const size_t start = at + marker.size();
-  return log.substr(start, log.find("/metrics", start) - start);
-}
-
 class ObservabilityTest : public NetworkTest {
  protected:
   // Starts Prometheus scraping the agent every second; false (with a test
@@ -121,7 +112,7 @@ class ObservabilityTest : public NetworkTest {
 TEST_F(ObservabilityTest, PrometheusScrapesViolationCountersThatMatchThePrintedEvents) {
   WritePolicy(kIsolate, Policy(kIsolate, kJobNamespaces, "crossNamespace: deny"));
   ASSERT_NO_FATAL_FAILURE(StartAgent());
-  const std::string agent_metrics = MetricsAddress(agent().StderrText());
+  const std::string agent_metrics = AgentMetricsAddress();
   ASSERT_FALSE(agent_metrics.empty()) << agent().StderrText();
   ASSERT_NO_FATAL_FAILURE(StartPrometheus(agent_metrics));
 

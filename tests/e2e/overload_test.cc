@@ -32,15 +32,6 @@ constexpr int kFirstPort = 30000;
 constexpr int kFlows = 20000;
 constexpr absl::Duration kDrainWait = absl::Seconds(20);
 
-// "127.0.0.1:NNNN" from the agent's "metrics on http://127.0.0.1:NNNN/metrics".
-std::string MetricsAddress(const std::string& log) {
-  const std::string marker = "metrics on http://";
-  const size_t at = log.find(marker);
-  if (at == std::string::npos) return "";
-  const size_t start = at + marker.size();
-  return log.substr(start, log.find("/metrics", start) - start);
-}
-
 // The agent's /metrics in the Prometheus text format, or "" when unreachable.
 std::string Scrape(const std::string& address) {
   absl::StatusOr<CommandResult> r = RunCommand(
@@ -91,7 +82,7 @@ TEST_F(OverloadTest, LostRecordsAreExactlyTheDeniedFlowsThatWereNotPrinted) {
   WritePolicy(kIsolate, Policy(kIsolate, kJobNamespaces, "crossNamespace: deny"));
   ASSERT_NO_FATAL_FAILURE(StartAgent(
       {.extra_args = {"--ringbuf-bytes=4096", "--rate-limit=0", "--stats-seconds=1"}}));
-  const std::string metrics = MetricsAddress(agent().StderrText());
+  const std::string metrics = AgentMetricsAddress();
   ASSERT_FALSE(metrics.empty()) << agent().StderrText();
 
   // The agent reads fast; stopped, it reads nothing while the page fills.
