@@ -21,6 +21,7 @@
 #include "lib/verdict.h"
 #include "lib/report.h"
 #include "lib/udp_peers.h"
+#include "lib/quarantine.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -78,6 +79,13 @@ static __always_inline int egress(struct bpf_sock_addr *ctx, bool v6, bool datag
 	}
 	if (!find_endpoint(NULL, &ep))
 		return SOCK_ALLOW;
+	if (is_quarantined(&ep)) {
+		if (!cookie)
+			cookie = bpf_get_socket_cookie(ctx);
+		v = quarantine_verdict(&f, &ep);
+		report(&f, &v, &ep, cookie, datagram, true);
+		return SOCK_DENY;
+	}
 	v = decide(&f, ep.identity);
 	if (!v.judged)
 		return SOCK_ALLOW;

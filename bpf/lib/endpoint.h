@@ -16,6 +16,8 @@ const volatile __u32 cgroup_root_level = 0;
 struct local_endpoint {
 	__u64 cgroup_id;
 	__u32 identity;
+	__u32 flags;             /* NSFENCE_ENDPOINT_* */
+	__u32 quarantine_policy;
 };
 
 /*
@@ -43,6 +45,8 @@ static __always_inline bool find_endpoint(struct __sk_buff *skb,
 		if (ep) {
 			out->cgroup_id = id;
 			out->identity = ep->identity;
+			out->flags = ep->flags;
+			out->quarantine_policy = ep->quarantine_policy;
 			return true;
 		}
 	}

@@ -105,6 +105,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nsf_udp_peers SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nsfence_quarantine_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nsf_quarantine_state SEC(".maps");
+
 static __always_inline void count(enum nsfence_counter c)
 {
 	__u32 key = c;

@@ -73,6 +73,7 @@ static __always_inline void report(const struct flow *f, const struct verdict *v
 	e->peer_identity = v->peer_identity;
 	e->peer_kind = v->peer_kind;
 	e->policy = v->policy;
+	e->reason = v->reason;
 	e->action = v->kind == VERDICT_BLOCK ? NSFENCE_ACTION_BLOCKED : NSFENCE_ACTION_AUDITED;
 	e->direction = f->direction;
 	e->protocol = f->protocol;

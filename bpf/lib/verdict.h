@@ -24,6 +24,7 @@ struct verdict {
 	__u32 policy;
 	__u32 peer_identity;
 	__u32 peer_kind;
+	__u32 reason; /* enum nsfence_network_reason */
 };
 
 static __always_inline void lookup_peer(const struct flow *f, struct verdict *v)

@@ -4,6 +4,7 @@
 #define NSFENCE_LOADER_ENFORCER_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -45,6 +46,22 @@ class Enforcer {
   absl::StatusOr<EnforceReport> Enforce(const std::vector<policy::Policy>& policies,
                                         const inventory::Inventory& inventory);
 
+  // Quarantines the pod whose cgroup is `cgroup_id` (one endpoint write):
+  // the datapath drops all its traffic and names `policy` in the events.
+  // NotFound when no pod enforced here has that cgroup. The quarantine lasts
+  // until Release or until the pod leaves the inventory.
+  absl::Status Quarantine(uint64_t cgroup_id, const std::string& policy);
+  // Ends a quarantine; NotFound when the pod is not quarantined.
+  absl::Status Release(uint64_t cgroup_id);
+  // Pod cgroup id -> name of the policy that quarantined it. Adopt() recovers
+  // what an earlier agent left.
+  const absl::flat_hash_map<uint64_t, std::string>& quarantined() const { return quarantined_; }
+  // Called after every change of quarantined() with its new size (the agent
+  // tells the datapath), including pods that left while quarantined.
+  void set_on_quarantine_change(std::function<absl::Status(size_t)> fn) {
+    on_quarantine_change_ = std::move(fn);
+  }
+
   const Registry& registry() const { return registry_; }
   const KernelState& state() const { return current_; }
 
@@ -58,6 +75,10 @@ class Enforcer {
   }
 
  private:
+  // Marks the quarantined pods' endpoints in `state`; forgets quarantines of
+  // pods it no longer holds.
+  void MarkQuarantined(KernelState& state);
+  absl::Status WriteEndpoint(uint64_t cgroup_id, const nsfence_endpoint& ep);
   absl::StatusOr<EnforceReport> ApplyOnce(const std::vector<policy::Policy>& policies,
                                           const inventory::Inventory& inventory,
                                           const std::vector<Cidr>& extra_prefixes);
@@ -69,6 +90,8 @@ class Enforcer {
   std::vector<policy::Policy> last_policies_;
   absl::Duration id_grace_ = absl::Seconds(60);
   std::function<absl::Status(const KernelState&)> on_change_;
+  absl::flat_hash_map<uint64_t, std::string> quarantined_;
+  std::function<absl::Status(size_t)> on_quarantine_change_;
 };
 
 }  // namespace nsfence::loader

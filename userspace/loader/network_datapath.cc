@@ -18,6 +18,7 @@
 #include "loader/cgroup_link.h"
 #include "loader/libbpf_log.h"
 #include "network.skel.h"
+#include "quarantine.skel.h"
 #include "tls.skel.h"
 
 namespace nsfence::loader {
@@ -54,9 +55,12 @@ absl::Status NetworkDatapath::Open() {
 
   tls_skel_ = tls_bpf__open_opts(&opts);
   if (tls_skel_ == nullptr) return ErrnoStatus(errno, "opening the TLS BPF object");
+  quarantine_skel_ = quarantine_bpf__open_opts(&opts);
+  if (quarantine_skel_ == nullptr) return ErrnoStatus(errno, "opening the quarantine BPF object");
 
   skel_->rodata->cgroup_root_level = static_cast<__u32>(options_.cgroup_root_level);
   tls_skel_->rodata->cgroup_root_level = static_cast<__u32>(options_.cgroup_root_level);
+  quarantine_skel_->rodata->cgroup_root_level = static_cast<__u32>(options_.cgroup_root_level);
   skel_->rodata->report_fold_window_ns = absl::ToInt64Nanoseconds(options_.report_fold_window);
   skel_->rodata->udp_reply_window_ns = absl::ToInt64Nanoseconds(options_.udp_reply_window);
 
@@ -76,8 +80,9 @@ absl::Status NetworkDatapath::Open() {
     return absl::InvalidArgumentError(
         absl::StrCat("ring buffer size ", options_.ringbuf_bytes, " is not a power of two of at least a page"));
   }
-  // Both objects share one pinned ring buffer: same definition, same size.
+  // The objects share one pinned ring buffer: same definition, same size.
   bpf_map__set_max_entries(tls_skel_->maps.nsf_events, bpf_map__max_entries(skel_->maps.nsf_events));
+  bpf_map__set_max_entries(quarantine_skel_->maps.nsf_events, bpf_map__max_entries(skel_->maps.nsf_events));
 
   const std::string hint = absl::StrCat(
       " (verifier or map errors above; if pinned maps under ", maps_dir,
@@ -87,6 +92,9 @@ absl::Status NetworkDatapath::Open() {
   }
   if (const int err = tls_bpf__load(tls_skel_); err != 0) {
     return ErrnoStatus(-err, absl::StrCat("loading the TLS BPF programs", hint));
+  }
+  if (const int err = quarantine_bpf__load(quarantine_skel_); err != 0) {
+    return ErrnoStatus(-err, absl::StrCat("loading the quarantine BPF programs", hint));
   }
   return absl::OkStatus();
 }
@@ -112,15 +120,19 @@ absl::Status NetworkDatapath::BindMaps() {
 NetworkDatapath::~NetworkDatapath() {
   for (bpf_link* link : links_) bpf_link__destroy(link);  // closes our fd; pins stay
   for (bpf_link* link : tls_links_) bpf_link__destroy(link);
+  for (bpf_link* link : quarantine_links_) bpf_link__destroy(link);
+  quarantine_bpf__destroy(quarantine_skel_);
   tls_bpf__destroy(tls_skel_);
   network_bpf__destroy(skel_);
 }
 
-std::vector<bpf_object*> NetworkDatapath::Objects() const { return {skel_->obj, tls_skel_->obj}; }
+std::vector<bpf_object*> NetworkDatapath::Objects() const {
+  return {skel_->obj, tls_skel_->obj, quarantine_skel_->obj};
+}
 
 absl::Status NetworkDatapath::PublishTlsPolicy(bool floors_in_force) {
   // Attached before the programs are told a floor exists, detached after.
-  if (floors_in_force) NSF_RETURN_IF_ERROR(SetTlsAttached(true));
+  if (floors_in_force) NSF_RETURN_IF_ERROR(SetAttached(tls_skel_->obj, tls_links_, true));
   const int fd = bpf_map__fd(tls_skel_->maps.nsf_tls_generation);
   const uint32_t key = 0;
   nsfence_tls_generation published{};
@@ -130,7 +142,20 @@ absl::Status NetworkDatapath::PublishTlsPolicy(bool floors_in_force) {
   if (bpf_map_update_elem(fd, &key, &published, BPF_ANY) != 0) {
     return ErrnoStatus(errno, "writing the TLS generation");
   }
-  return floors_in_force ? absl::OkStatus() : SetTlsAttached(false);
+  return floors_in_force ? absl::OkStatus() : SetAttached(tls_skel_->obj, tls_links_, false);
+}
+
+absl::Status NetworkDatapath::PublishQuarantine(uint32_t quarantined) {
+  // Attached before the count says to look, detached after it says not to.
+  if (quarantined > 0) NSF_RETURN_IF_ERROR(SetAttached(quarantine_skel_->obj, quarantine_links_, true));
+  const int fd = bpf_map__fd(quarantine_skel_->maps.nsf_quarantine_state);
+  const uint32_t key = 0;
+  nsfence_quarantine_state state{};
+  state.quarantined = quarantined;
+  if (bpf_map_update_elem(fd, &key, &state, BPF_ANY) != 0) {
+    return ErrnoStatus(errno, "writing the quarantine state");
+  }
+  return quarantined > 0 ? absl::OkStatus() : SetAttached(quarantine_skel_->obj, quarantine_links_, false);
 }
 
 // Attaches `prog` to the cgroup root, or swaps it into its pinned link.
@@ -147,38 +172,47 @@ absl::Status NetworkDatapath::Attach() {
     NSF_ASSIGN_OR_RETURN(bpf_link* link, AttachProgram(prog, /*adopt_only=*/false));
     links_.push_back(link);
   }
-  // The TLS programs are attached only while a floor is in force
-  // (PublishTlsPolicy); an earlier agent's stay until the policy says otherwise.
-  if (!tls_links_.empty()) return absl::OkStatus();  // the first policy already attached them
-  bpf_object__for_each_program(prog, tls_skel_->obj) {
+  // The TLS and quarantine programs are attached only while a policy needs
+  // them (PublishTlsPolicy, PublishQuarantine); an earlier agent's stay until
+  // this one says otherwise.
+  NSF_RETURN_IF_ERROR(AdoptPinned(tls_skel_->obj, tls_links_));
+  return AdoptPinned(quarantine_skel_->obj, quarantine_links_);
+}
+
+absl::Status NetworkDatapath::AdoptPinned(bpf_object* obj, std::vector<bpf_link*>& links) {
+  if (!links.empty()) return absl::OkStatus();  // already attached by a publish
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, obj) {
     NSF_ASSIGN_OR_RETURN(bpf_link* link, AttachProgram(prog, /*adopt_only=*/true));
-    if (link != nullptr) tls_links_.push_back(link);
+    if (link != nullptr) links.push_back(link);
   }
   return absl::OkStatus();
 }
 
-absl::Status NetworkDatapath::SetTlsAttached(bool attached) {
-  if (attached && tls_links_.empty()) {
+absl::Status NetworkDatapath::SetAttached(bpf_object* obj, std::vector<bpf_link*>& links, bool attached) {
+  if (attached && links.empty()) {
     bpf_program* prog = nullptr;
-    bpf_object__for_each_program(prog, tls_skel_->obj) {
+    bpf_object__for_each_program(prog, obj) {
       NSF_ASSIGN_OR_RETURN(bpf_link* link, AttachProgram(prog, /*adopt_only=*/false));
-      tls_links_.push_back(link);
+      links.push_back(link);
     }
   } else if (!attached) {
     absl::Status status;
-    for (bpf_link* link : tls_links_) {
+    for (bpf_link* link : links) {
       bpf_link__unpin(link);
-      if (bpf_link__detach(link) != 0 && status.ok()) status = ErrnoStatus(errno, "detaching a TLS link");
+      if (bpf_link__detach(link) != 0 && status.ok()) status = ErrnoStatus(errno, "detaching a link");
       bpf_link__destroy(link);
     }
-    tls_links_.clear();
+    links.clear();
     return status;
   }
   return absl::OkStatus();
 }
 
 absl::Status NetworkDatapath::DetachAndUnpin() {
-  absl::Status status = SetTlsAttached(false);
+  absl::Status status = SetAttached(tls_skel_->obj, tls_links_, false);
+  absl::Status quarantine = SetAttached(quarantine_skel_->obj, quarantine_links_, false);
+  if (status.ok()) status = quarantine;
   for (bpf_link* link : links_) {
     bpf_link__unpin(link);
     if (bpf_link__detach(link) != 0 && status.ok()) status = ErrnoStatus(errno, "detaching a link");

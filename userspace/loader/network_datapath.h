@@ -1,6 +1,7 @@
 // nsfence's programs in the kernel: the segmentation programs (network
-// skeleton) and the TLS floor programs (tls skeleton), sharing maps pinned
-// under <bpffs>/maps, with cgroup links pinned under <bpffs>/links.
+// skeleton), the TLS floor programs (tls skeleton) and the quarantine packet
+// programs (quarantine skeleton), sharing maps pinned under <bpffs>/maps,
+// with cgroup links pinned under <bpffs>/links.
 //
 // A restarted agent reuses the pinned maps (their contents keep enforcing)
 // and swaps its programs into the pinned links with one atomic
@@ -23,6 +24,7 @@
 
 struct network_bpf;
 struct tls_bpf;
+struct quarantine_bpf;
 struct bpf_link;
 struct bpf_object;
 struct bpf_program;
@@ -52,7 +54,7 @@ class NetworkDatapath {
   ~NetworkDatapath();
 
   // Attaches the segmentation programs to the cgroup root, adopting pinned
-  // links, and adopts TLS links an earlier agent left.
+  // links, and adopts TLS and quarantine links an earlier agent left.
   absl::Status Attach();
   // Detaches the programs and removes every pin: enforcement ends.
   absl::Status DetachAndUnpin();
@@ -61,7 +63,9 @@ class NetworkDatapath {
   bool adopted_maps() const { return adopted_maps_; }
   // Number of links Attach adopted rather than created, and of links held.
   int adopted_links() const { return adopted_links_; }
-  int attached_links() const { return static_cast<int>(links_.size() + tls_links_.size()); }
+  int attached_links() const {
+    return static_cast<int>(links_.size() + tls_links_.size() + quarantine_links_.size());
+  }
 
   const SegmentationMaps& maps() const { return maps_; }
   MapIo* registry() { return &*registry_; }
@@ -74,6 +78,10 @@ class NetworkDatapath {
   // cost nothing. Called after every change.
   absl::Status PublishTlsPolicy(bool floors_in_force);
   bool tls_attached() const { return !tls_links_.empty(); }
+  // Tells the quarantine programs how many pods are quarantined; they are
+  // attached only while some are. Called after every quarantine change.
+  absl::Status PublishQuarantine(uint32_t quarantined);
+  bool quarantine_attached() const { return !quarantine_links_.empty(); }
   int events_fd() const;
   // fd of the program named `name` (e.g. "nsf_ingress"), or -1.
   int program_fd(const std::string& name) const;
@@ -90,13 +98,19 @@ class NetworkDatapath {
   std::string LinksDir() const { return options_.bpffs_dir + "/links"; }
   std::vector<bpf_object*> Objects() const;
   absl::StatusOr<bpf_link*> AttachProgram(bpf_program* prog, bool adopt_only);
-  absl::Status SetTlsAttached(bool attached);
+  // Attaches (or detaches and unpins) the programs of an object that runs
+  // only while a policy needs it; `links` holds the attached ones.
+  absl::Status SetAttached(bpf_object* obj, std::vector<bpf_link*>& links, bool attached);
+  // Adopts the pinned links an earlier agent left for the programs of `obj`.
+  absl::Status AdoptPinned(bpf_object* obj, std::vector<bpf_link*>& links);
 
   DatapathOptions options_;
   network_bpf* skel_ = nullptr;
   tls_bpf* tls_skel_ = nullptr;
+  quarantine_bpf* quarantine_skel_ = nullptr;
   std::vector<bpf_link*> links_;
   std::vector<bpf_link*> tls_links_;
+  std::vector<bpf_link*> quarantine_links_;
   bool adopted_maps_ = false;
   int adopted_links_ = 0;
   std::optional<BpfMapIo> endpoints_, pod_addrs_, peers_, identities_, rules_, rule_ranges_, registry_, tls_blocked_;

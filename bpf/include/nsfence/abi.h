@@ -12,7 +12,7 @@
 #endif
 
 /* Bumped whenever a layout below changes incompatibly. */
-#define NSFENCE_ABI_VERSION 3
+#define NSFENCE_ABI_VERSION 4
 
 /* Deepest pod cgroup below --cgroup-root that the datapath recognises. */
 #define NSFENCE_MAX_POD_DEPTH 8
@@ -63,10 +63,30 @@ enum nsfence_action {
 	NSFENCE_ACTION_AUDITED = 2,
 };
 
+/* nsfence_endpoint.flags */
+/*
+ * The pod is quarantined (a policy's spec.response): every packet to or from
+ * it is dropped, same namespace and established connections included, and
+ * its connect() and sendmsg() fail with EPERM. Loopback inside the pod passes.
+ */
+#define NSFENCE_ENDPOINT_QUARANTINED 0x1
+
 /* endpoints: pod cgroup id -> identity of the pod's namespace. */
 struct nsfence_endpoint {
 	__u32 identity;
-	__u32 flags; /* reserved, zero */
+	__u32 flags;             /* NSFENCE_ENDPOINT_* */
+	__u32 quarantine_policy; /* policy whose response quarantined the pod; 0 when not */
+	__u32 reserved;          /* zero */
+};
+
+/*
+ * quarantine_state[0]: how many endpoints are quarantined, written by the
+ * agent. The packet programs of bpf/quarantine.bpf.c look pods up only while
+ * it is nonzero (and are attached only then).
+ */
+struct nsfence_quarantine_state {
+	__u32 quarantined;
+	__u32 reserved;
 };
 
 /* pod_addrs: exact pod address -> its namespace (kind NSFENCE_PEER_POD). */
@@ -224,6 +244,7 @@ enum nsfence_counter {
 	NSFENCE_CNT_EXEC_SIGNAL_FAILED, /* bpf_send_signal refused: the program may have run */
 	NSFENCE_CNT_DEVICE_BLOCKED,
 	NSFENCE_CNT_DEVICE_AUDITED,
+	NSFENCE_CNT_QUARANTINE_DROPPED, /* packets of quarantined pods dropped */
 	NSFENCE_CNT_MAX,
 };
 
@@ -240,6 +261,12 @@ struct nsfence_event_header {
 	__u32 size;         /* of the whole record */
 };
 
+/* Why a network event's flow was judged as it was. */
+enum nsfence_network_reason {
+	NSFENCE_NET_REASON_POLICY = 0,     /* the namespace's rules */
+	NSFENCE_NET_REASON_QUARANTINED = 1, /* the pod is quarantined; policy names the response's */
+};
+
 struct nsfence_network_event {
 	struct nsfence_event_header hdr;
 	__u64 cgroup_id; /* the pod cgroup that matched */
@@ -253,7 +280,8 @@ struct nsfence_network_event {
 	__u8 protocol;
 	__u8 family;    /* enum nsfence_family */
 	__u8 peer_kind; /* enum nsfence_peer_kind */
-	__u8 pad[3];
+	__u8 reason;    /* enum nsfence_network_reason */
+	__u8 pad[2];
 	__u8 local_addr[16];
 	__u8 peer_addr[16];
 	__u16 local_port; /* host order; 0 before the socket is bound */
