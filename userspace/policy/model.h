@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "common/capabilities.h"
 #include "common/diagnostic.h"
 #include "common/ip.h"
@@ -110,6 +111,30 @@ struct ContainersSpec {
   SourcePos pos;  // of the section
 };
 
+// spec.response: what the agent does to a pod once its violations reach a
+// threshold. Violations count toward the pod that caused them: its own
+// egress network and TLS client violations, TLS violations of the versions it
+// selected as a server, and its privileged and device violations.
+enum class ViolationKind { kNetwork, kTls, kPrivileged, kDevice };
+enum class ResponseAction {
+  // The datapath drops all traffic of the pod (its own namespace included)
+  // until the pod is gone or released (nsfencectl release).
+  kQuarantine,
+  // Every process in the pod's cgroup is killed (cgroup.kill).
+  kKillPodProcesses,
+};
+
+struct ResponseRule {
+  ViolationKind kind = ViolationKind::kNetwork;
+  // `count` violations of `kind` by one pod within `within` trigger `action`.
+  uint32_t count = 1;
+  absl::Duration within = absl::Seconds(60);
+  ResponseAction action = ResponseAction::kQuarantine;
+  SourcePos pos;  // of the list item
+
+  friend bool operator==(const ResponseRule&, const ResponseRule&) = default;
+};
+
 struct Policy {
   std::string name;
   SourcePos pos;  // of the object in its file
@@ -121,6 +146,8 @@ struct Policy {
   std::optional<TlsSpec> tls;
   // Absent: the policy imposes no checks on its namespaces' containers.
   std::optional<ContainersSpec> containers;
+  // Graduated response; a policy in audit mode reports what it would do.
+  std::vector<ResponseRule> response;
 };
 
 }  // namespace nsfence::policy

@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "common/capabilities.h"
 #include "common/yaml_fields.h"
+#include "policy/response_parser.h"
 
 namespace nsfence::policy {
 namespace {
@@ -142,7 +143,7 @@ class PolicyParser {
 
   void ParseSpec(const YamlValue& value, Policy* policy) {
     std::optional<YamlMapping> spec = reader_.ReadMapping(
-        value, {"namespaceSelector", "mode", "network", "tls", "containers"},
+        value, {"namespaceSelector", "mode", "network", "tls", "containers", "response"},
         {{"podSelector", kPodSelectorRefusal}});
     if (!spec) return;
     if (std::optional<YamlValue> selector = spec->Require("namespaceSelector")) {
@@ -159,6 +160,9 @@ class PolicyParser {
     if (std::optional<YamlValue> tls = spec->Get("tls")) policy->tls = ParseTls(*tls);
     if (std::optional<YamlValue> containers = spec->Get("containers")) {
       policy->containers = ParseContainers(*containers);
+    }
+    if (std::optional<YamlValue> response = spec->Get("response")) {
+      policy->response = ParseResponse(reader_, *response);
     }
   }
 
