@@ -55,6 +55,12 @@ METRICS = {
     "nsfence_bpf_map_entries": ("gauge", {"map": None}),
     "nsfence_bpf_map_capacity": ("gauge", {"map": None}),
     "nsfence_quarantined_pods": ("gauge", {}),
+    "nsfence_responses_total": ("counter", {
+        "response": {"quarantine", "kill-pod-processes", "release"},
+        "result": {"taken", "audited", "failed"},
+        "namespace": None,
+    }),
+    "nsfence_audit_log_errors_total": ("counter", {}),
     "nsfence_enforcement_backend": ("gauge", {
         "capability": {"exec", "network", "tls", "devices"},
         "backend": {"lsm", "tracepoint", "cgroup", "cgroup_skb", "cgroup_device"},
