@@ -28,7 +28,11 @@ std::vector<pid_t> ProcessesBelow(const std::string& dir) {
   }
   for (const std::string& d : dirs) {
     std::ifstream procs(d + "/cgroup.procs");
-    for (pid_t pid; procs >> pid;) pids.push_back(pid);
+    // 0 stands for a process outside the agent's pid namespace: not
+    // signalable from here (and kill(0) would hit the agent's own group).
+    for (pid_t pid; procs >> pid;) {
+      if (pid > 0) pids.push_back(pid);
+    }
   }
   return pids;
 }
