@@ -24,6 +24,8 @@ packages=(
   # server for the metrics end-to-end test (on systemd hosts the package also
   # enables a prometheus service on :9090)
   prometheus
+  # Kubernetes manifest checks (deploy/tests/check_manifests.py)
+  python3-yaml python3-jsonschema
 )
 
 if [[ $(id -u) -ne 0 ]]; then
