@@ -11,6 +11,8 @@ packages=(
   # userspace libraries
   libabsl-dev libprotobuf-dev protobuf-compiler prometheus-cpp-dev
   libyaml-cpp-dev libgtest-dev libgmock-dev
+  # the Kubernetes API client (userspace/kube/)
+  libcurl4-openssl-dev
   # end-to-end harness
   iproute2 procps
   # real containers for the container guard's end-to-end tests (tests/e2e/container_*_test.cc)

@@ -36,7 +36,7 @@ tools/clang-tidy.sh build
 
 step "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 BUILD_DIR=build-sanitize tools/build.sh -DNSFENCE_SANITIZE=ON -DNSFENCE_BUILD_E2E=OFF
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-sanitize -L unit --output-on-failure -j "$(nproc)"
 
 fuzz_seconds=${NSFENCE_FUZZ_SECONDS:-60}

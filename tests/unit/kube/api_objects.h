@@ -1,0 +1,31 @@
+// Objects shaped as a real API server returns them (kubectl get -o json of a
+// v1.29 cluster, names changed), managedFields and all.
+#ifndef NSFENCE_TESTS_UNIT_KUBE_API_OBJECTS_H_
+#define NSFENCE_TESTS_UNIT_KUBE_API_OBJECTS_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "kube/json.h"
+
+namespace nsfence::kube::testing {
+
+// A Namespace with labels kubernetes.io/metadata.name=<name> and team=<team>.
+std::string NamespaceJson(absl::string_view name, absl::string_view team,
+                          absl::string_view resource_version = "100");
+
+// A running Burstable pod of a Job on `node` with one container
+// ("containerd://<uid>-c0") and address `ip` (status.podIP and podIPs).
+std::string PodJson(absl::string_view ns, absl::string_view name, absl::string_view uid,
+                    absl::string_view node, absl::string_view ip);
+
+// An enforcing IsolationPolicy as kubectl apply leaves it: server-set
+// metadata, the last-applied annotation, a status.
+std::string IsolationPolicyJson(absl::string_view name);
+
+// The object, or a test failure and an empty object.
+Struct Parse(absl::string_view json);
+
+}  // namespace nsfence::kube::testing
+
+#endif  // NSFENCE_TESTS_UNIT_KUBE_API_OBJECTS_H_
