@@ -317,6 +317,22 @@ void NetworkTest::WaitForEvents(int count) {
       << agent().StdoutText();
 }
 
+std::string ScrapeMetrics(const std::string& address) {
+  absl::StatusOr<testbed::CommandResult> r = testbed::RunCommand(
+      {"curl", "-sS", "--max-time", "5", absl::StrCat("http://", address, "/metrics")});
+  if (!r.ok() || r->exit.code != 0) return "";
+  return r->stdout_text;
+}
+
+std::optional<double> MetricSample(const std::string& exposition, const std::string& series) {
+  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
+    if (!absl::ConsumePrefix(&line, series) || !absl::ConsumePrefix(&line, " ")) continue;
+    double value = 0;
+    if (absl::SimpleAtod(absl::StripAsciiWhitespace(line), &value)) return value;
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> NetworkTest::Events() {
   std::vector<std::string> described;
   for (const events::Event& event : ParsedEvents()) described.push_back(Describe(event));
@@ -344,6 +360,15 @@ std::vector<events::Event> NetworkTest::ParsedEvents() {
         EXPECT_NE(event.pid(), 0u) << line;
         EXPECT_NE(event.comm(), "") << line;
         EXPECT_EQ(event.direction(), "") << line;
+      } else if (event.kind() == "response") {
+        // The agent's own doing (agent/responder.h), about a pod.
+        EXPECT_TRUE(event.response() == "quarantine" || event.response() == "kill-pod-processes" ||
+                    event.response() == "release") << line;
+        EXPECT_TRUE(event.action() == "taken" || event.action() == "audited" || event.action() == "failed") << line;
+        EXPECT_EQ(event.error().empty(), event.action() != "failed") << line;
+        EXPECT_NE(event.pod(), "") << line;
+        EXPECT_NE(event.policy(), "") << line;
+        EXPECT_EQ(event.pid(), 0u) << line;
       } else if (event.kind() != "network") {
         ADD_FAILURE() << "unexpected event kind: " << line;
       } else if (event.direction() == "egress") {

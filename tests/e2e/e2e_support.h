@@ -21,6 +21,7 @@
 #define NSFENCE_TESTS_E2E_E2E_SUPPORT_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -123,6 +124,12 @@ std::string Egress(absl::string_view action, absl::string_view protocol, const P
 std::string Ingress(absl::string_view action, absl::string_view protocol, const Pod& pod,
                     const Peer& from, int port, absl::string_view policy,
                     Family family = Family::kV4);
+
+// An agent's /metrics in the Prometheus text format, or "" when unreachable.
+std::string ScrapeMetrics(const std::string& address);
+// The value of the sample `series` (name with its labels, as exposed), or
+// nullopt when the exposition has none.
+std::optional<double> MetricSample(const std::string& exposition, const std::string& series);
 
 struct AgentFlags {
   bool keep_enforcement_on_exit = false;

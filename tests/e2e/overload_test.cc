@@ -32,25 +32,6 @@ constexpr int kFirstPort = 30000;
 constexpr int kFlows = 20000;
 constexpr absl::Duration kDrainWait = absl::Seconds(20);
 
-// The agent's /metrics in the Prometheus text format, or "" when unreachable.
-std::string Scrape(const std::string& address) {
-  absl::StatusOr<CommandResult> r = RunCommand(
-      {"curl", "-sS", "--max-time", "5", absl::StrCat("http://", address, "/metrics")});
-  if (!r.ok() || r->exit.code != 0) return "";
-  return r->stdout_text;
-}
-
-// The value of the sample `series` (name with its labels, as exposed), or
-// nullopt when the exposition has none.
-std::optional<double> Sample(const std::string& exposition, const std::string& series) {
-  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
-    if (!absl::ConsumePrefix(&line, series) || !absl::ConsumePrefix(&line, " ")) continue;
-    double value = 0;
-    if (absl::SimpleAtod(absl::StripAsciiWhitespace(line), &value)) return value;
-  }
-  return std::nullopt;
-}
-
 // N, V and S of the stop log "printed N violation lines (V violations, S held
 // back by rate limits)".
 struct StopSummary {
@@ -117,11 +98,11 @@ TEST_F(OverloadTest, LostRecordsAreExactlyTheDeniedFlowsThatWereNotPrinted) {
   std::optional<double> submitted, reserve_failed, lost;
   const absl::Time deadline = absl::Now() + kDrainWait;
   while (absl::Now() < deadline) {
-    exposition = Scrape(metrics);
-    submitted = Sample(exposition, R"(nsfence_kernel_counter_total{counter="events_submitted"})");
+    exposition = ScrapeMetrics(metrics);
+    submitted = MetricSample(exposition, R"(nsfence_kernel_counter_total{counter="events_submitted"})");
     reserve_failed =
-        Sample(exposition, R"(nsfence_kernel_counter_total{counter="ringbuf_reserve_failed"})");
-    lost = Sample(exposition, R"(nsfence_events_lost_total{stage="kernel_ringbuf"})");
+        MetricSample(exposition, R"(nsfence_kernel_counter_total{counter="ringbuf_reserve_failed"})");
+    lost = MetricSample(exposition, R"(nsfence_events_lost_total{stage="kernel_ringbuf"})");
     if (submitted && reserve_failed && lost && *submitted + *reserve_failed == denied &&
         *lost == *reserve_failed && printed_lines() == *submitted) {
       break;
@@ -137,7 +118,7 @@ TEST_F(OverloadTest, LostRecordsAreExactlyTheDeniedFlowsThatWereNotPrinted) {
   EXPECT_EQ(*lost, denied - printed);
   EXPECT_GT(*lost, 0) << "the ring buffer of one page must have overflowed";
   EXPECT_GT(printed, 0) << "what fitted in the page is printed";
-  EXPECT_EQ(Sample(exposition, R"(nsfence_events_lost_total{stage="rate_limit"})"), 0);
+  EXPECT_EQ(MetricSample(exposition, R"(nsfence_events_lost_total{stage="rate_limit"})"), 0);
 
   const std::optional<StopSummary> summary = ParseStopSummary(agent().StderrText());
   ASSERT_TRUE(summary.has_value()) << agent().StderrText();

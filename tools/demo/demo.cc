@@ -1,7 +1,8 @@
 // nsfence-demo: a small node on this host (network namespaces and cgroups
 // made by the testbed), the real agent with policies from policies/, one
-// allowed and one blocked flow, a container that runs and a privileged one
-// stopped at start (runc), and the violations the agent reports.
+// allowed and one blocked flow, a pod quarantined for repeating blocked
+// flows and released, a container that runs and a privileged one stopped at
+// start (runc), and the violations the agent reports.
 // Everything it creates is removed on exit.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "support/testbed/agent_process.h"
 #include "support/testbed/capability_sets.h"
+#include "support/testbed/command.h"
 #include "support/testbed/container_runtime.h"
 #include "support/testbed/exec.h"
 #include "support/testbed/pod_container.h"
@@ -72,6 +74,17 @@ std::string ContainerDemo(const testbed::Testbed& tb, const Pod& runner, bool pr
   return RunContainer(**runtime, spec);
 }
 
+// `nsfencectl ARGS...`: its output line, or its error.
+std::string Ctl(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {testbed::DefaultBinDir() + "/nsfencectl"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  absl::StatusOr<testbed::CommandResult> r = testbed::RunCommand(argv);
+  if (!r.ok()) return std::string(r.status().message());
+  std::string out = r->exit.success() ? r->stdout_text : r->stderr_text;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
 // Copies `from` into `dir` (aside, then renamed, so the agent reads it whole).
 absl::Status AddPolicy(const std::string& from, const std::string& dir) {
   std::ifstream in(from);
@@ -83,7 +96,35 @@ absl::Status AddPolicy(const std::string& from, const std::string& dir) {
   return absl::OkStatus();
 }
 
-int Run(const std::string& network_policy, const std::string& containers_policy) {
+absl::Status AddPolicyAndWait(const std::string& policy, const std::string& dir, int generation,
+                              testbed::AgentProcess& agent) {
+  Say("");
+  Say("adding policy: " + policy);
+  if (absl::Status s = AddPolicy(policy, dir); !s.ok()) return s;
+  if (!agent.WaitForStderr(absl::StrCat("policy applied: generation=", generation), kWait)) {
+    std::cerr << agent.StderrText();
+    return absl::DeadlineExceededError("the agent did not apply the added policy (see its log above)");
+  }
+  return absl::OkStatus();
+}
+
+// The response policy quarantines a pod after 20 blocked flows in a minute:
+// runner tries 20 times, is cut off, and is released with nsfencectl.
+absl::Status QuarantineDemo(const Pod& runner, const Pod& worker, const Pod& api, const std::string& netprobe,
+                            const std::string& socket, testbed::AgentProcess& agent) {
+  for (int i = 0; i < 20; ++i) Connect(runner, worker, 8080, netprobe);
+  Say("job-a/runner tried job-b/worker:8080 20 times:  all " + Connect(runner, worker, 8080, netprobe));
+  if (!agent.WaitForStdout("\"response\":\"quarantine\"", kWait)) {
+    std::cerr << agent.StderrText();
+    return absl::DeadlineExceededError("no quarantine (see the agent's log above)");
+  }
+  Say("quarantined: job-a/runner -> platform-api/api:443   " + Connect(runner, api, 443, netprobe));
+  Say("nsfencectl release job-a/runner:                  " + Ctl({"release", "job-a/runner", "--socket", socket}));
+  Say("released:    job-a/runner -> platform-api/api:443   " + Connect(runner, api, 443, netprobe));
+  return absl::OkStatus();
+}
+
+int Run(const std::string& network_policy, const std::string& response_policy, const std::string& containers_policy) {
   absl::StatusOr<std::unique_ptr<testbed::Testbed>> created = testbed::Testbed::Create();
   if (!created.ok()) return Fail("building the demo node", created.status());
   testbed::Testbed& tb = **created;
@@ -138,19 +179,21 @@ int Run(const std::string& network_policy, const std::string& containers_policy)
   Say("");
   Say("allowed: job-a/runner -> platform-api/api:443   " + Connect(**runner, **api, 443, netprobe));
   Say("blocked: job-a/runner -> job-b/worker:8080      " + Connect(**runner, **worker, 8080, netprobe));
+  if (absl::Status s = AddPolicyAndWait(response_policy, policies, 2, *agent); !s.ok()) {
+    return Fail("adding the response policy", s);
+  }
+  if (absl::Status s = QuarantineDemo(**runner, **worker, **api, netprobe, dir + "/agent.sock", *agent); !s.ok()) {
+    return Fail("quarantine", s);
+  }
   // The testbed's pods run their probes as root in the node's pid namespace:
   // privileged by the policy's definition. Containers come next, under it.
-  Say("");
-  Say("adding policy: " + containers_policy);
-  if (absl::Status s = AddPolicy(containers_policy, policies); !s.ok()) return Fail("adding the policy", s);
-  if (!agent->WaitForStderr("policy applied: generation=2", kWait)) {
-    std::cerr << agent->StderrText();
-    return Fail("the agent did not apply the added policy", absl::DeadlineExceededError("see its log above"));
+  if (absl::Status s = AddPolicyAndWait(containers_policy, policies, 3, *agent); !s.ok()) {
+    return Fail("adding the containers policy", s);
   }
   Say("container (runc) in job-a/runner, default capabilities:   " + ContainerDemo(tb, **runner, false));
   Say("container (runc) in job-a/runner, every capability:        " + ContainerDemo(tb, **runner, true));
-  if (!agent->WaitForStdoutLines([](const std::string& l) { return l.find("\"blocked\"") != std::string::npos; }, 2,
-                                 kWait)) {
+  if (!agent->WaitForStdoutLines(
+          [](const std::string& l) { return l.find("\"kind\":\"privileged\"") != std::string::npos; }, 1, kWait)) {
     std::cerr << agent->StderrText();
     return Fail("the violations were not reported", absl::DeadlineExceededError("see the agent's log above"));
   }
@@ -171,14 +214,16 @@ int Run(const std::string& network_policy, const std::string& containers_policy)
 
 int main(int argc, char** argv) {
   std::string network = NSFENCE_SOURCE_DIR "/policies/workflow-jobs.yaml";
+  std::string response = NSFENCE_SOURCE_DIR "/policies/job-response.yaml";
   std::string containers = NSFENCE_SOURCE_DIR "/policies/no-privileged-containers.yaml";
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--policy") network = argv[i + 1];
+    if (std::string(argv[i]) == "--response-policy") response = argv[i + 1];
     if (std::string(argv[i]) == "--containers-policy") containers = argv[i + 1];
   }
   if (geteuid() != 0) {
     std::cerr << "nsfence-demo: run as root (it creates network namespaces and cgroups)\n";
     return 1;
   }
-  return nsfence::demo::Run(network, containers);
+  return nsfence::demo::Run(network, response, containers);
 }

@@ -14,8 +14,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/errno_status.h"
 #include "common/log.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace nsfence::agent {
@@ -85,23 +87,39 @@ void SendAll(int fd, const std::string& data) {
 
 }  // namespace
 
-std::string AdminResponse(absl::string_view request, const std::function<Status()>& status) {
+// {"<key>": "<value>"} with the value escaped as JSON needs.
+std::string OneFieldJson(const std::string& key, const std::string& value) {
+  google::protobuf::Struct object;
+  (*object.mutable_fields())[key].set_string_value(value);
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(object, &out).ok()) return R"({"error": "unprintable"})";
+  return out;
+}
+
+std::string AdminResponse(absl::string_view request, const AdminHandlers& handlers) {
   request = absl::StripAsciiWhitespace(request);
   if (request == "status") {
     google::protobuf::util::JsonPrintOptions options;
     options.preserve_proto_field_names = true;
     options.always_print_primitive_fields = true;  // zeros, empty strings and lists too
     std::string out;
-    if (const auto printed = google::protobuf::util::MessageToJsonString(status(), &out, options); !printed.ok()) {
+    if (const auto printed = google::protobuf::util::MessageToJsonString(handlers.status(), &out, options);
+        !printed.ok()) {
       return R"({"error": "the status could not be printed as JSON"})" "\n";
     }
     return out + "\n";
   }
-  return R"({"error": "unknown request; the requests are: status"})" "\n";
+  if (absl::ConsumePrefix(&request, "release ")) {
+    const std::string pod(absl::StripAsciiWhitespace(request));
+    const absl::Status released = handlers.release(pod);
+    return (released.ok() ? OneFieldJson("released", pod) : OneFieldJson("error", std::string(released.message()))) +
+           "\n";
+  }
+  return R"({"error": "unknown request; the requests are: status, release NAMESPACE/POD"})" "\n";
 }
 
 absl::StatusOr<std::unique_ptr<AdminSocket>> AdminSocket::Open(const std::string& path,
-                                                                std::function<Status()> status) {
+                                                                AdminHandlers handlers) {
   if (path.empty() || path[0] != '/') {
     return absl::InvalidArgumentError(absl::StrCat("--admin-socket expects an absolute path, got \"", path, "\""));
   }
@@ -110,7 +128,7 @@ absl::StatusOr<std::unique_ptr<AdminSocket>> AdminSocket::Open(const std::string
   if (absl::Status s = MakeParents(path); !s.ok()) return s;
   if (absl::Status s = ReplaceStale(path, *addr); !s.ok()) return s;
 
-  std::unique_ptr<AdminSocket> admin(new AdminSocket(path, std::move(status)));
+  std::unique_ptr<AdminSocket> admin(new AdminSocket(path, std::move(handlers)));
   admin->listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (admin->listen_fd_ < 0) return ErrnoStatus(errno, "admin socket: socket");
   // 0600 from the start: no moment in which others could connect.
@@ -208,13 +226,13 @@ bool AdminSocket::Read(Pending& p) {
       return errno != EAGAIN && errno != EWOULDBLOCK;  // wait for more, or give up on it
     }
     if (n == 0) {  // the peer shut down writing: what it sent is the request
-      if (!p.request.empty()) SendAll(p.fd, AdminResponse(p.request, status_));
+      if (!p.request.empty()) SendAll(p.fd, AdminResponse(p.request, handlers_));
       return true;
     }
     p.request.append(buf, static_cast<size_t>(n));
     const size_t newline = p.request.find('\n');
     if (newline <= kMaxRequestBytes) {  // npos (no newline yet) is larger
-      SendAll(p.fd, AdminResponse(absl::string_view(p.request).substr(0, newline), status_));
+      SendAll(p.fd, AdminResponse(absl::string_view(p.request).substr(0, newline), handlers_));
       return true;
     }
     if (p.request.size() > kMaxRequestBytes) {

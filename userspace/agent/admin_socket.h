@@ -1,8 +1,9 @@
 // The agent's admin socket (--admin-socket): a unix stream socket on which
-// root asks for the agent's state (`nsfencectl status`).
+// root asks for the agent's state (`nsfencectl status`) and ends a pod's
+// quarantine (`nsfencectl release NAMESPACE/POD`).
 //
-// One request line per connection ("status\n"), one JSON line back, then the
-// agent closes. Peers other than uid 0 (SO_PEERCRED) are closed at once.
+// One request line per connection ("status\n", "release NAMESPACE/POD\n"),
+// one JSON line back, then the agent closes. Peers other than uid 0 (SO_PEERCRED) are closed at once.
 // Nothing blocks the agent: connections are non-blocking, a request is at
 // most kMaxRequestBytes, a client that has not sent its whole line within
 // kRequestTimeout is closed, and at most kMaxPending wait at once (more are
@@ -17,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -24,10 +26,18 @@
 
 namespace nsfence::agent {
 
+// What the agent does for each request.
+struct AdminHandlers {
+  std::function<Status()> status;
+  // Ends the quarantine of "NAMESPACE/POD"; an error says why it could not.
+  std::function<absl::Status(absl::string_view pod)> release;
+};
+
 // The JSON line (newline included) answering one request line (without its
-// newline): "status" -> the Status from `status` as JSON, anything else ->
+// newline): "status" -> the Status as JSON; "release NAMESPACE/POD" ->
+// {"released": "NAMESPACE/POD"}; a failure or anything else ->
 // {"error": "..."}.
-std::string AdminResponse(absl::string_view request, const std::function<Status()>& status);
+std::string AdminResponse(absl::string_view request, const AdminHandlers& handlers);
 
 class AdminSocket {
  public:
@@ -39,7 +49,7 @@ class AdminSocket {
   // the socket file is 0600. A stale socket file (nothing accepts on it) is
   // replaced; one another process listens on is an error naming the path.
   static absl::StatusOr<std::unique_ptr<AdminSocket>> Open(const std::string& path,
-                                                            std::function<Status()> status);
+                                                            AdminHandlers handlers);
   // Closes every connection and removes the socket file.
   ~AdminSocket();
   AdminSocket(const AdminSocket&) = delete;
@@ -57,7 +67,7 @@ class AdminSocket {
     std::string request;
     absl::Time deadline;
   };
-  AdminSocket(std::string path, std::function<Status()> status) : path_(std::move(path)), status_(std::move(status)) {}
+  AdminSocket(std::string path, AdminHandlers handlers) : path_(std::move(path)), handlers_(std::move(handlers)) {}
   void Accept();
   // Reads what `p` sent; true when it is done with (answered or dropped).
   bool Read(Pending& p);
@@ -65,7 +75,7 @@ class AdminSocket {
   void ArmTimer();
 
   std::string path_;
-  std::function<Status()> status_;
+  AdminHandlers handlers_;
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
   int timer_fd_ = -1;

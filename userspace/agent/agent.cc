@@ -143,6 +143,9 @@ absl::Status Agent::Start() {
   // A closed stdout is an error to count and log, not a reason to die with
   // the programs attached (the metrics server ignores SIGPIPE anyway).
   signal(SIGPIPE, SIG_IGN);
+  // Lines reach stdout in 64 KiB writes (and at every FlushOutput), not 4 KiB ones.
+  static char stdout_buffer[1 << 16];
+  setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
   // A SIGTERM during start waits for the loop, which stops cleanly, instead
   // of killing the agent with its programs attached.
   const sigset_t signals = StopAndReloadSignals();
@@ -166,7 +169,11 @@ absl::Status Agent::Start() {
   }
   // Before the kernel too: another agent on the socket touches nothing.
   if (!options_.admin_socket.empty()) {
-    NSF_ASSIGN_OR_RETURN(admin_, AdminSocket::Open(options_.admin_socket, [this] { return CurrentStatus(); }));
+    NSF_ASSIGN_OR_RETURN(admin_, AdminSocket::Open(options_.admin_socket,
+                                                   {.status = [this] { return CurrentStatus(); },
+                                                    .release = [this](absl::string_view pod) {
+                                                      return ReleasePod(pod);
+                                                    }}));
     log::Info("admin socket ", options_.admin_socket, " (nsfencectl status --socket ", options_.admin_socket, ")");
   }
   // Before the kernel too: an unwritable audit log touches nothing.
@@ -205,6 +212,16 @@ absl::Status Agent::Start() {
   enforcer_->set_on_change([datapath = datapath_.get()](const loader::KernelState& now) {
     return datapath->PublishTlsPolicy(loader::AnyTlsFloor(now));
   });
+  // Drops start before the count says a pod is quarantined, end after.
+  enforcer_->set_on_quarantine_change([this](size_t quarantined) {
+    metrics_.SetQuarantinedPods(quarantined);
+    return datapath_->PublishQuarantine(static_cast<uint32_t>(quarantined));
+  });
+  responder_ = std::make_unique<Responder>(enforcer_.get(), &metrics_,
+                                           [this](events::Event event) {
+                                             ++responses_printed_;
+                                             Emit({std::move(event)});
+                                           });
   tls_drain_ = std::make_unique<BlockedTlsDrain>(datapath_->tls_blocked(), EndInPodNetns);
   NSF_RETURN_IF_ERROR(enforcer_->Adopt());
   if (datapath_->adopted_maps()) {
@@ -216,6 +233,12 @@ absl::Status Agent::Start() {
   NSF_RETURN_IF_ERROR(EnforceNow());
   metrics_.OnReload(true, generation_, absl::Now());
   NSF_RETURN_IF_ERROR(datapath_->Attach());
+  // Quarantines an earlier agent left go on (Adopt read them from the endpoints).
+  NSF_RETURN_IF_ERROR(datapath_->PublishQuarantine(static_cast<uint32_t>(enforcer_->quarantined().size())));
+  metrics_.SetQuarantinedPods(enforcer_->quarantined().size());
+  if (!enforcer_->quarantined().empty()) {
+    log::Warn(enforcer_->quarantined().size(), " pods stay quarantined from before this start (nsfencectl status)");
+  }
   NSF_RETURN_IF_ERROR(guard_->Attach());
   program_sizes_ = datapath_->ProgramSizes();
   for (auto& size : guard_->ProgramSizes()) program_sizes_.push_back(std::move(size));
@@ -273,7 +296,9 @@ absl::Status Agent::EnforceNow() {
                        enforcer_->Enforce(policies_.policies(), inventory_));
   directory_ = std::make_unique<InventoryDirectory>(inventory_, report.cgroup_ids, cgroup_mount_,
                                                     std::move(report.policy_names), &enforcer_->registry());
+  directory_->SetPolicies(policies_.policies());
   pod_dirs_ = PodCgroupDirs(report.cgroup_ids, cgroup_mount_);
+  responder_->Update(policies_.policies(), inventory_, report.cgroup_ids, pod_dirs_);
   ++generation_;
   governed_namespaces_ = report.governed_namespaces;
   unresolved_cgroups_ = std::move(report.unresolved_cgroups);
@@ -340,7 +365,9 @@ void Agent::OnRecord(const events::Record& record) {
   // Every record is one violation, whether it prints alone, folds into a
   // summary or is held back by a rate limit.
   metrics::OnPrinted(metrics_, record, event);
+  const std::vector<response::Trigger> responses = responder_->Observe(event, PodCgroupOf(record));
   Emit(pipeline_.Push(std::move(event), absl::Now()));
+  responder_->Carry(responses);
   if (const auto* tls = std::get_if<nsfence_tls_event>(&record); tls != nullptr && tls->net.action == NSFENCE_ACTION_BLOCKED) {
     tls_blocked_reported_ = true;
   }
@@ -362,6 +389,10 @@ void Agent::Emit(const std::vector<events::Event>& lines) {
   metrics_.SetLostTotal(metrics::LostStage::kRateLimit, pipeline_.suppressed_total());
   if (pipeline_timer_fd_ < 0) return;
   const absl::Time deadline = pipeline_.NextDeadline();
+  // One timerfd_settime per change of deadline, not per line: in a flood
+  // with aggregation off it never changes.
+  if (deadline == pipeline_armed_for_) return;
+  pipeline_armed_for_ = deadline;
   // Window ends a little apart share one wake-up.
   ArmOnce(pipeline_timer_fd_, deadline == absl::InfiniteFuture()
                                   ? absl::ZeroDuration()
@@ -387,6 +418,7 @@ void Agent::FlushOutput() {
 
 void Agent::AuditLogFailed(const absl::Status& error) {
   ++audit_log_errors_;
+  metrics_.OnAuditLogError();
   const absl::Time now = absl::Now();
   if (now - audit_log_error_logged_ < absl::Minutes(1)) {
     ++audit_log_errors_unreported_;
@@ -495,7 +527,22 @@ Status Agent::CurrentStatus() {
   status.set_suppressed_by_rate_limit(pipeline_.suppressed_total());
   status.set_metrics_address(metrics_.serving());
   status.set_audit_log(options_.audit_log);
+  if (responder_) {
+    for (const QuarantinedPod& q : responder_->Quarantined()) {
+      Status::QuarantinedPod* out = status.add_quarantined_pods();
+      out->set_pod(q.pod);
+      out->set_policy(q.policy);
+      if (q.since) out->set_since(absl::FormatTime(absl::RFC3339_sec, *q.since, absl::UTCTimeZone()));
+    }
+  }
   return status;
+}
+
+absl::Status Agent::ReleasePod(absl::string_view pod) {
+  if (!responder_) return absl::UnavailableError("the agent is still starting");
+  absl::Status released = responder_->Release(pod, absl::Now());
+  FlushOutput();  // the release event is out before the answer
+  return released;
 }
 
 absl::Status Agent::Loop() {
@@ -538,6 +585,7 @@ absl::Status Agent::Loop() {
         if (watcher_->Drain()) ArmOnce(reload_fd, kReloadSettle);
       } else if (fd == pipeline_timer_fd_) {
         ReadAll(pipeline_timer_fd_);
+        pipeline_armed_for_ = absl::InfinitePast();  // fired: arm again whatever comes next
         Emit(pipeline_.Tick(absl::Now()));
       } else if (fd == reload_fd) {
         ReadAll(reload_fd);
@@ -574,8 +622,9 @@ absl::Status Agent::Stop() {
   Emit(pipeline_.Flush(absl::Now()));
   FlushOutput();
   CheckCounters();
-  log::Info("printed ", events_printed_, " violation lines (", pipeline_.violations(), " violations, ",
-            pipeline_.suppressed_total(), " held back by rate limits)");
+  log::Info("printed ", events_printed_ - responses_printed_, " violation lines (", pipeline_.violations(),
+            " violations, ", pipeline_.suppressed_total(), " held back by rate limits)",
+            responses_printed_ > 0 ? absl::StrCat(" and ", responses_printed_, " response lines") : "");
   if (audit_log_) {
     log::Info("audit log ", options_.audit_log, ": ", audit_log_->lines(), " lines, ", audit_log_->bytes(), " bytes, ",
               audit_log_->rotations(), " rotations, ", audit_log_errors_, " errors");

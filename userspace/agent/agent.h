@@ -6,9 +6,10 @@
 //   inventory -> InventorySource -----+
 //   ring buffer -> RingbufReader -> Enrich -> JSON line on stdout
 //                                              (and --audit-log -> AuditLog)
+//                                     \-> Responder -> quarantine (Enforcer), cgroup.kill
 //   nsf_tls_blocked -> BlockedTlsDrain -> SOCK_DESTROY in the pod's netns
 //   all of the above -> Metrics -> http://--metrics-address/metrics
-//                     -> Status -> AdminSocket (--admin-socket) -> nsfencectl status
+//                     -> Status -> AdminSocket (--admin-socket) -> nsfencectl status, release
 #ifndef NSFENCE_AGENT_AGENT_H_
 #define NSFENCE_AGENT_AGENT_H_
 
@@ -27,6 +28,7 @@
 #include "agent/blocked_tls_drain.h"
 #include "agent/directory.h"
 #include "agent/options.h"
+#include "agent/responder.h"
 #include "agent/status.pb.h"
 #include "common/file_watcher.h"
 #include "events/audit_log.h"
@@ -82,6 +84,8 @@ class Agent {
   void RetryUnresolvedPods();
   // What the admin socket answers to "status".
   Status CurrentStatus();
+  // "release NAMESPACE/POD" on the admin socket.
+  absl::Status ReleasePod(absl::string_view pod);
 
   AgentOptions options_;
   std::string cgroup_mount_;
@@ -94,10 +98,12 @@ class Agent {
   std::unique_ptr<loader::ContainerGuard> guard_;
   std::unique_ptr<loader::Enforcer> enforcer_;
   std::unique_ptr<InventoryDirectory> directory_;
+  std::unique_ptr<Responder> responder_;
   std::unique_ptr<events::RingbufReader> reader_;
   events::BootClock clock_;
   uint64_t generation_ = 0;
-  uint64_t events_printed_ = 0;
+  uint64_t events_printed_ = 0;    // lines on stdout
+  uint64_t responses_printed_ = 0;  // of them, kind "response"
   loader::KernelCounters last_counters_{};
   uint64_t last_undecodable_ = 0;
   std::vector<std::string> unresolved_cgroups_;
@@ -107,6 +113,7 @@ class Agent {
   // Aggregation and per-namespace rate limits between records and stdout.
   events::EventPipeline pipeline_;
   int pipeline_timer_fd_ = -1;
+  absl::Time pipeline_armed_for_ = absl::InfinitePast();  // deadline the timer is armed for
   bool output_pending_ = false;  // lines written since the last FlushOutput
   uint64_t stdout_failures_ = 0;
   uint64_t stdout_failures_logged_ = 0;

@@ -86,6 +86,28 @@ InventoryDirectory::InventoryDirectory(const inventory::Inventory& inventory,
     if (const auto it = cgroup_ids.find(pod.cgroup); it != cgroup_ids.end()) by_cgroup_.emplace(it->second, ref);
   }
   for (const auto& [path, id] : cgroup_ids) pod_dirs_.emplace(id, cgroup::Resolve(cgroup_mount, path));
+  for (const inventory::Namespace& ns : inventory.namespaces) namespace_labels_.emplace(ns.name, ns.labels);
+}
+
+void InventoryDirectory::SetPolicies(const std::vector<policy::Policy>& policies) {
+  selector_keys_.clear();
+  for (const policy::Policy& p : policies) {
+    std::set<std::string>& keys = selector_keys_[p.name];
+    for (const auto& [key, value] : p.namespace_selector.match_labels) keys.insert(key);
+    for (const LabelRequirement& r : p.namespace_selector.match_expressions) keys.insert(r.key);
+  }
+}
+
+std::vector<std::string> InventoryDirectory::LabelsNamedBy(const std::string& namespace_name,
+                                                           const std::string& policy) const {
+  std::vector<std::string> out;
+  const auto labels = namespace_labels_.find(namespace_name);
+  const auto keys = selector_keys_.find(policy);
+  if (labels == namespace_labels_.end() || keys == selector_keys_.end()) return out;
+  for (const std::string& key : keys->second) {
+    if (const auto it = labels->second.find(key); it != labels->second.end()) out.push_back(key + "=" + it->second);
+  }
+  return out;
 }
 
 std::optional<events::PodRef> InventoryDirectory::PodByCgroup(uint64_t cgroup_id) const {

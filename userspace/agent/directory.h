@@ -4,14 +4,17 @@
 #define NSFENCE_AGENT_DIRECTORY_H_
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "events/directory.h"
 #include "inventory/model.h"
 #include "loader/registry.h"
+#include "policy/model.h"
 
 namespace nsfence::agent {
 
@@ -34,6 +37,9 @@ class InventoryDirectory final : public events::Directory {
   // names the pod's child directory on the way: the container's. Found names
   // are cached; not thread-safe (the agent's event loop is one thread).
   std::string ContainerOfCgroup(uint64_t pod_cgroup_id, uint64_t task_cgroup_id) const override;
+  std::vector<std::string> LabelsNamedBy(const std::string& namespace_name, const std::string& policy) const override;
+  // The policies in force, whose selectors LabelsNamedBy reads.
+  void SetPolicies(const std::vector<policy::Policy>& policies);
 
   static constexpr int kContainerDepth = 4;
 
@@ -43,6 +49,8 @@ class InventoryDirectory final : public events::Directory {
   absl::flat_hash_map<IpAddress, events::PodRef> by_ip_;
   absl::flat_hash_map<uint32_t, std::string> policy_names_;
   const loader::Registry* registry_;
+  absl::flat_hash_map<std::string, Labels> namespace_labels_;
+  absl::flat_hash_map<std::string, std::set<std::string>> selector_keys_;  // by policy name
   // (pod cgroup id, task cgroup id) -> container name
   mutable absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::string> containers_;
 };

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/release.h"
 #include "cli/status.h"
 #include "cli/validate.h"
 
@@ -18,6 +19,9 @@ commands:
                      the state of the agent running on this node, as JSON,
                      asked over its admin socket (default
                      /run/nsfence/agent.sock; needs root)
+  release NAMESPACE/POD [--socket PATH]
+                     end the quarantine a policy's spec.response put the pod
+                     in; the pod's traffic flows again at once (needs root)
 )";
 
 }  // namespace
@@ -33,6 +37,9 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "status") {
     return nsfence::cli::RunStatus({args.begin() + 1, args.end()}, std::cout, std::cerr);
+  }
+  if (args[0] == "release") {
+    return nsfence::cli::RunRelease({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
   std::cerr << "nsfencectl: unknown command \"" << args[0] << "\"\n" << kUsage;
   return 2;

@@ -80,14 +80,22 @@ absl::StatusOr<std::string> AskAgent(const std::string& path, const std::string&
   return answer;
 }
 
+bool ReadSocketFlag(const std::vector<std::string>& args, size_t* i, std::string* path) {
+  if (args[*i] == "--socket" && *i + 1 < args.size()) {
+    *path = args[++*i];
+    return true;
+  }
+  if (absl::StartsWith(args[*i], "--socket=")) {
+    *path = args[*i].substr(strlen("--socket="));
+    return true;
+  }
+  return false;
+}
+
 int RunStatus(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string path = kDefaultAdminSocket;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--socket" && i + 1 < args.size()) {
-      path = args[++i];
-    } else if (absl::StartsWith(args[i], "--socket=")) {
-      path = args[i].substr(strlen("--socket="));
-    } else {
+    if (!ReadSocketFlag(args, &i, &path)) {
       err << "nsfencectl status: unexpected argument \"" << args[i] << "\" (usage: nsfencectl status [--socket PATH])\n";
       return 2;
     }

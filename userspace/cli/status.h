@@ -18,6 +18,10 @@ inline constexpr char kDefaultAdminSocket[] = "/run/nsfence/agent.sock";
 // agent is not running, or this needs root.
 absl::StatusOr<std::string> AskAgent(const std::string& path, const std::string& request);
 
+// Consumes args[*i] (and the value after it) when it is --socket PATH or
+// --socket=PATH; true when it was.
+bool ReadSocketFlag(const std::vector<std::string>& args, size_t* i, std::string* path);
+
 // The command: args after "status". Prints the status as indented JSON (or
 // as received if it does not parse) on `out`, errors on `err`. Returns the
 // exit code: 0 answered, 1 the agent could not be asked or answered an

@@ -29,6 +29,13 @@ class Directory {
   // (the container id, or the cgroup's name); empty when unknown or when the
   // task is in the pod cgroup itself.
   virtual std::string ContainerOfCgroup(uint64_t pod_cgroup_id, uint64_t task_cgroup_id) const = 0;
+  // "key=value" for each label of the namespace whose key the policy's
+  // namespaceSelector names (matchLabels and matchExpressions), in key
+  // order: why the policy governs the namespace. Empty when either is unknown.
+  virtual std::vector<std::string> LabelsNamedBy(const std::string& /*namespace_name*/,
+                                                 const std::string& /*policy*/) const {
+    return {};
+  }
 };
 
 }  // namespace nsfence::events

@@ -85,7 +85,7 @@ void Poke(const ListenAddress& address) {
 
 absl::string_view KernelCounterName(int counter) {
   // A counter added to abi.h needs its name here (and a line in README.md).
-  static_assert(NSFENCE_CNT_MAX == 18, "name every enum nsfence_counter value below");
+  static_assert(NSFENCE_CNT_MAX == 19, "name every enum nsfence_counter value below");
   switch (static_cast<nsfence_counter>(counter)) {
     case NSFENCE_CNT_RINGBUF_RESERVE_FAILED: return "ringbuf_reserve_failed";
     case NSFENCE_CNT_EVENTS_SUBMITTED: return "events_submitted";
@@ -105,6 +105,7 @@ absl::string_view KernelCounterName(int counter) {
     case NSFENCE_CNT_EXEC_SIGNAL_FAILED: return "exec_signal_failed";
     case NSFENCE_CNT_DEVICE_BLOCKED: return "device_blocked";
     case NSFENCE_CNT_DEVICE_AUDITED: return "device_audited";
+    case NSFENCE_CNT_QUARANTINE_DROPPED: return "quarantine_dropped";
     case NSFENCE_CNT_MAX: break;
   }
   return "";
@@ -173,6 +174,17 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                   .Register(r);
   reloads_->Add({{"result", "success"}});
   reloads_->Add({{"result", "failure"}});
+  responses_ = &prometheus::BuildCounter()
+                    .Name("nsfence_responses_total")
+                    .Help("Responses of policies' spec.response, by response (quarantine, kill-pod-processes, "
+                          "release) and result: taken, audited (a policy in audit mode: reported only) or failed.")
+                    .Register(r);
+  audit_log_errors_ = &prometheus::BuildCounter()
+                           .Name("nsfence_audit_log_errors_total")
+                           .Help("Writes, syncs or rotations of the --audit-log file that failed (the line is "
+                                 "still on stdout).")
+                           .Register(r)
+                           .Add({});
   generation_ = &prometheus::BuildGauge()
                      .Name("nsfence_policy_generation")
                      .Help("Generation of the policy in force (counts applies since the agent started).")
@@ -193,7 +205,7 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                        .Register(r);
   quarantined_ = &prometheus::BuildGauge()
                       .Name("nsfence_quarantined_pods")
-                      .Help("Pods in quarantine (always 0: quarantine is not implemented yet).")
+                      .Help("Pods whose traffic the datapath drops because a policy's spec.response quarantined them.")
                       .Register(r)
                       .Add({});
   backends_ = &prometheus::BuildGauge()
@@ -253,12 +265,21 @@ absl::Status Metrics::Serve(const std::string& address) {
 
 void Metrics::OnViolation(absl::string_view kind, absl::string_view action, absl::string_view ns,
                           absl::string_view policy, uint64_t n) {
-  violations_
-      ->Add({{"kind", std::string(kind)},
-             {"action", std::string(action)},
-             {"namespace", std::string(ns)},
-             {"policy", std::string(policy)}})
-      .Increment(static_cast<double>(n));
+  // A flood repeats one series: the family's label lookup (a map of four
+  // strings built, hashed and locked) only when the series changes.
+  ViolationSeries& last = last_violation_;
+  if (last.counter == nullptr || last.kind != kind || last.action != action || last.ns != ns ||
+      last.policy != policy) {
+    last = {.kind = std::string(kind),
+            .action = std::string(action),
+            .ns = std::string(ns),
+            .policy = std::string(policy),
+            .counter = &violations_->Add({{"kind", std::string(kind)},
+                                          {"action", std::string(action)},
+                                          {"namespace", std::string(ns)},
+                                          {"policy", std::string(policy)}})};
+  }
+  last.counter->Increment(static_cast<double>(n));
 }
 
 void Metrics::ObserveLatency(absl::Duration latency) {
@@ -309,6 +330,13 @@ void Metrics::SetBackend(absl::string_view capability, absl::string_view backend
   in_use = &now;
   now.Set(1);
 }
+
+void Metrics::OnResponse(absl::string_view response, absl::string_view result, absl::string_view ns) {
+  responses_->Add({{"response", std::string(response)}, {"result", std::string(result)}, {"namespace", std::string(ns)}})
+      .Increment();
+}
+
+void Metrics::OnAuditLogError() { audit_log_errors_->Increment(); }
 
 void Metrics::SetQuarantinedPods(size_t pods) { quarantined_->Set(static_cast<double>(pods)); }
 

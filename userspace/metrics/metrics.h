@@ -97,6 +97,10 @@ class Metrics {
   // backend (a second call for it replaces the first).
   void SetBackend(absl::string_view capability, absl::string_view backend);
   void SetQuarantinedPods(size_t pods);
+  // A spec.response carried out, reported or failed (nsfence_responses_total):
+  // response quarantine|kill-pod-processes|release, result taken|audited|failed.
+  void OnResponse(absl::string_view response, absl::string_view result, absl::string_view ns);
+  void OnAuditLogError();
 
   // Text exposition format of everything registered (what a scrape returns).
   std::string Text() const;
@@ -106,6 +110,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* violations_;
   prometheus::Family<prometheus::Counter>* lost_;
   prometheus::Family<prometheus::Counter>* reloads_;
+  prometheus::Family<prometheus::Counter>* responses_;
+  prometheus::Counter* audit_log_errors_;
   prometheus::Family<prometheus::Counter>* kernel_counters_;
   prometheus::Family<prometheus::Gauge>* map_entries_;
   prometheus::Family<prometheus::Gauge>* map_capacity_;
@@ -121,6 +127,12 @@ class Metrics {
   std::array<uint64_t, NSFENCE_CNT_MAX> last_kernel_{};
   std::array<uint64_t, 3> last_lost_{};
   absl::flat_hash_map<std::string, prometheus::Gauge*> backend_by_capability_;
+  // The series OnViolation counted last (series are never removed).
+  struct ViolationSeries {
+    std::string kind, action, ns, policy;
+    prometheus::Counter* counter = nullptr;
+  };
+  ViolationSeries last_violation_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   ListenAddress bound_;
   std::string serving_;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -37,6 +38,14 @@ Status Sample() {
   (*s.mutable_kernel_counters())["egress_blocked"] = 5;
   return s;
 }
+
+// Releases "team-a/web" only.
+absl::Status ReleaseWeb(absl::string_view pod) {
+  if (pod == "team-a/web") return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat("pod ", pod, " is not \"quarantined\""));
+}
+
+const AdminHandlers kHandlers{.status = Sample, .release = ReleaseWeb};
 
 int Connect(const std::string& path) {
   sockaddr_un addr{};
@@ -81,7 +90,7 @@ class AdminSocketTest : public ::testing::Test {
 };
 
 TEST(AdminResponseTest, StatusIsJsonOfTheMessage) {
-  const std::string line = AdminResponse("status", Sample);
+  const std::string line = AdminResponse("status", kHandlers);
   ASSERT_TRUE(absl::EndsWith(line, "\n"));
   Status parsed;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &parsed).ok()) << line;
@@ -92,17 +101,24 @@ TEST(AdminResponseTest, StatusIsJsonOfTheMessage) {
   EXPECT_THAT(line, HasSubstr("\"exec_backend\":\"tracepoint\""));
   EXPECT_THAT(line, HasSubstr("\"quarantined_pods\":[]"));
   EXPECT_THAT(line, HasSubstr("\"audit_log\":\"\""));
-  EXPECT_EQ(AdminResponse(" status\r", Sample), line);
+  EXPECT_EQ(AdminResponse(" status\r", kHandlers), line);
 }
 
 TEST(AdminResponseTest, UnknownRequestIsAnError) {
-  EXPECT_THAT(AdminResponse("reboot", Sample), StartsWith("{\"error\": \"unknown request"));
-  EXPECT_THAT(AdminResponse("", Sample), StartsWith("{\"error\""));
+  EXPECT_THAT(AdminResponse("reboot", kHandlers), StartsWith("{\"error\": \"unknown request"));
+  EXPECT_THAT(AdminResponse("", kHandlers), StartsWith("{\"error\""));
+}
+
+TEST(AdminResponseTest, ReleaseAnswersWhatTheHandlerSaid) {
+  EXPECT_EQ(AdminResponse("release team-a/web", kHandlers), "{\"released\":\"team-a/web\"}\n");
+  // The handler's message, escaped as JSON needs.
+  EXPECT_EQ(AdminResponse("release team-a/db ", kHandlers),
+            "{\"error\":\"pod team-a/db is not \\\"quarantined\\\"\"}\n");
 }
 
 TEST_F(AdminSocketTest, AnswersStatusAndRemovesItsFile) {
   {
-    absl::StatusOr<std::unique_ptr<AdminSocket>> admin = AdminSocket::Open(path_, Sample);
+    absl::StatusOr<std::unique_ptr<AdminSocket>> admin = AdminSocket::Open(path_, kHandlers);
     ASSERT_TRUE(admin.ok()) << admin.status();
     struct stat st {};
     ASSERT_EQ(stat(path_.c_str(), &st), 0);
@@ -144,7 +160,7 @@ TEST_F(AdminSocketTest, AnswersStatusAndRemovesItsFile) {
 }
 
 TEST_F(AdminSocketTest, SilentClientTimesOut) {
-  absl::StatusOr<std::unique_ptr<AdminSocket>> admin = AdminSocket::Open(path_, Sample);
+  absl::StatusOr<std::unique_ptr<AdminSocket>> admin = AdminSocket::Open(path_, kHandlers);
   ASSERT_TRUE(admin.ok()) << admin.status();
   const int fd = Connect(path_);
   ASSERT_GE(fd, 0);
@@ -176,7 +192,7 @@ TEST_F(AdminSocketTest, StaleSocketIsReplaced) {
   ASSERT_TRUE(std::filesystem::exists(path_));
   ASSERT_LT(Connect(path_), 0);
 
-  absl::StatusOr<std::unique_ptr<AdminSocket>> admin = AdminSocket::Open(path_, Sample);
+  absl::StatusOr<std::unique_ptr<AdminSocket>> admin = AdminSocket::Open(path_, kHandlers);
   ASSERT_TRUE(admin.ok()) << admin.status();
   const int fd = Connect(path_);
   ASSERT_GE(fd, 0);
@@ -185,9 +201,9 @@ TEST_F(AdminSocketTest, StaleSocketIsReplaced) {
 }
 
 TEST_F(AdminSocketTest, LiveSocketIsRefused) {
-  absl::StatusOr<std::unique_ptr<AdminSocket>> first = AdminSocket::Open(path_, Sample);
+  absl::StatusOr<std::unique_ptr<AdminSocket>> first = AdminSocket::Open(path_, kHandlers);
   ASSERT_TRUE(first.ok()) << first.status();
-  absl::StatusOr<std::unique_ptr<AdminSocket>> second = AdminSocket::Open(path_, Sample);
+  absl::StatusOr<std::unique_ptr<AdminSocket>> second = AdminSocket::Open(path_, kHandlers);
   ASSERT_FALSE(second.ok());
   EXPECT_THAT(second.status().message(), HasSubstr(path_));
   EXPECT_THAT(second.status().message(), HasSubstr("another nsfence-agent"));
@@ -198,7 +214,7 @@ TEST_F(AdminSocketTest, LiveSocketIsRefused) {
 TEST_F(AdminSocketTest, NotASocketIsRefused) {
   std::filesystem::create_directories(dir_ + "/run/nsfence");
   { FILE* f = fopen(path_.c_str(), "w"); ASSERT_NE(f, nullptr); fclose(f); }
-  absl::StatusOr<std::unique_ptr<AdminSocket>> admin = AdminSocket::Open(path_, Sample);
+  absl::StatusOr<std::unique_ptr<AdminSocket>> admin = AdminSocket::Open(path_, kHandlers);
   ASSERT_FALSE(admin.ok());
   EXPECT_THAT(admin.status().message(), HasSubstr("is not a socket"));
   EXPECT_TRUE(std::filesystem::exists(path_));

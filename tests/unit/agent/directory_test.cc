@@ -18,6 +18,8 @@ namespace nsfence::agent {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 
 uint64_t Inode(const fs::path& dir) {
   struct stat st {};
@@ -122,6 +124,25 @@ TEST_F(ContainerOfCgroupTest, PodsAreStillFoundByCgroupId) {
   ASSERT_TRUE(pod.has_value());
   EXPECT_EQ(pod->namespace_name, "job-a");
   EXPECT_EQ(pod->name, "runner");
+}
+
+TEST(LabelsNamedByTest, NamesTheNamespaceLabelsThePolicySelectsBy) {
+  inventory::Inventory inventory;
+  inventory.namespaces = {
+      {.name = "job-a",
+       .labels = {{"kubernetes.io/metadata.name", "job-a"}, {"nsfence.io/tier", "job"}, {"team", "a"}, {"x", "1"}}},
+  };
+  InventoryDirectory directory(inventory, {}, "/sys/fs/cgroup", {}, /*registry=*/nullptr);
+  policy::Policy jobs{.name = "jobs"};
+  jobs.namespace_selector.match_labels = {{"nsfence.io/tier", "job"}};
+  jobs.namespace_selector.match_expressions = {{.key = "team", .op = LabelRequirement::Operator::kExists},
+                                               {.key = "absent", .op = LabelRequirement::Operator::kDoesNotExist}};
+  policy::Policy everyone{.name = "everyone"};  // {}: selects by no label
+  directory.SetPolicies({jobs, everyone});
+  EXPECT_THAT(directory.LabelsNamedBy("job-a", "jobs"), ElementsAre("nsfence.io/tier=job", "team=a"));
+  EXPECT_THAT(directory.LabelsNamedBy("job-a", "everyone"), IsEmpty());
+  EXPECT_THAT(directory.LabelsNamedBy("job-a", "unknown"), IsEmpty());
+  EXPECT_THAT(directory.LabelsNamedBy("job-b", "jobs"), IsEmpty());
 }
 
 }  // namespace

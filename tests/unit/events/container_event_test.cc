@@ -235,7 +235,7 @@ TEST(ContainerJsonTest, PrivilegedExecIsOneLineWithArrays) {
             R"({"time":"1970-01-02T00:00:05.000000123Z","kind":"privileged","action":"blocked",)"
             R"("namespace":"job-a","pod":"runner","pid":4242,"comm":"sh","policy":"workflow-jobs",)"
             R"("container":"c0ffee","capabilities":["NET_ADMIN","SYS_ADMIN"],)"
-            R"("host_namespaces":["pid","net"],"backend":"lsm","filename":"/usr/bin/nsenter"})");
+            R"("host_namespaces":["pid","net"],"backend":"lsm","filename":"/usr/bin/nsenter","labels":["nsfence.io/tier=job"]})");
 }
 
 TEST(ContainerJsonTest, DeviceIsOneLine) {
@@ -248,7 +248,7 @@ TEST(ContainerJsonTest, DeviceIsOneLine) {
   EXPECT_EQ(ToJsonLine(Enrich(Record(raw), FakeDirectory(), kClock)),
             R"({"time":"1970-01-02T00:00:05.000000123Z","kind":"device","action":"blocked",)"
             R"("namespace":"job-a","pod":"runner","pid":4343,"comm":"losetup","policy":"workflow-jobs",)"
-            R"("container":"c0ffee","device":"char 1:1","access":"mknod"})");
+            R"("container":"c0ffee","device":"char 1:1","access":"mknod","labels":["nsfence.io/tier=job"]})");
 }
 
 TEST(ContainerJsonTest, EmptyListsAndUnknownContainerAreLeftOut) {

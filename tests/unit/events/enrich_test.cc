@@ -56,6 +56,15 @@ TEST(EnrichTest, EgressRecordNamesBothSides) {
   EXPECT_EQ(e.time().nanos(), 123);
 }
 
+TEST(EnrichTest, RecordsCarryTheLabelsThePolicySelectsBy) {
+  const Event e = Enrich(Record(NetworkRecord()), FakeDirectory(), kClock);
+  EXPECT_THAT(e.labels(), ::testing::ElementsAre("nsfence.io/tier=job"));
+  EXPECT_THAT(ToJsonLine(e), ::testing::HasSubstr(R"("labels":["nsfence.io/tier=job"])"));
+  nsfence_network_event unnamed = NetworkRecord();
+  unnamed.policy = 0;
+  EXPECT_THAT(Enrich(Record(unnamed), FakeDirectory(), kClock).labels(), ::testing::IsEmpty());
+}
+
 TEST(EnrichTest, IngressRecordPutsThePeerAtTheSource) {
   nsfence_network_event r = NetworkRecord();
   r.direction = NSFENCE_DIR_INGRESS;

@@ -1,12 +1,13 @@
 // A Directory with one pod (job-a/runner, cgroup 99; its container "c0ffee"
 // is cgroup 199), one peer pod (job-b/worker at 10.0.1.7), identities
-// 300/301 and policy 400.
+// 300/301 and policy 400, whose selector names job-a's nsfence.io/tier label.
 #ifndef NSFENCE_TESTS_UNIT_EVENTS_FAKE_DIRECTORY_H_
 #define NSFENCE_TESTS_UNIT_EVENTS_FAKE_DIRECTORY_H_
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "events/directory.h"
 
@@ -28,6 +29,11 @@ class FakeDirectory : public Directory {
   std::string PolicyName(uint32_t id) const override { return id == 400 ? "workflow-jobs" : ""; }
   std::string ContainerOfCgroup(uint64_t pod_id, uint64_t task_id) const override {
     return pod_id == 99 && task_id == 199 ? "c0ffee" : "";
+  }
+  // workflow-jobs selects job-a by nsfence.io/tier=job.
+  std::vector<std::string> LabelsNamedBy(const std::string& ns, const std::string& policy) const override {
+    if (ns == "job-a" && policy == "workflow-jobs") return {"nsfence.io/tier=job"};
+    return {};
   }
 };
 

@@ -85,7 +85,7 @@ TEST(TlsJsonTest, ClientBelowFloorIsOneLineWithTheHandshakeFields) {
             R"("direction":"egress","namespace":"job-a","pod":"runner","protocol":"tcp",)"
             R"("src":"10.0.0.2:40000","dst":"10.0.1.7:443","peer_namespace":"job-b",)"
             R"("peer_pod":"worker","policy":"workflow-jobs","offered_max_version":"1.1",)"
-            R"("sni":"worker.job-b.svc","reason":"client_offers_below_floor","min_version":"1.2"})");
+            R"("sni":"worker.job-b.svc","reason":"client_offers_below_floor","min_version":"1.2","labels":["nsfence.io/tier=job"]})");
 }
 
 TEST(TlsJsonTest, ServerRoleAuditPutsTheClientAtTheSourceAndOmitsWhatWasNotSeen) {
@@ -104,7 +104,7 @@ TEST(TlsJsonTest, ServerRoleAuditPutsTheClientAtTheSourceAndOmitsWhatWasNotSeen)
             R"("direction":"ingress","namespace":"job-a","pod":"runner","protocol":"tcp",)"
             R"("src":"10.0.1.7:51000","dst":"10.0.0.2:8443","peer_namespace":"job-b",)"
             R"("peer_pod":"worker","policy":"workflow-jobs","negotiated_version":"ssl3.0",)"
-            R"("reason":"server_selected_below_floor","min_version":"1.3"})");
+            R"("reason":"server_selected_below_floor","min_version":"1.3","labels":["nsfence.io/tier=job"]})");
 }
 
 TEST(TlsJsonTest, PlaintextOnRequireTlsHasNoVersions) {

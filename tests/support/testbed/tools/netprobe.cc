@@ -1,6 +1,7 @@
 // nsfence-netprobe: one network action per run, reported on stdout.
 //
 //   tcp-connect HOST PORT [--timeout-ms N] [--send TEXT] [--expect TEXT]
+//   tcp-chat HOST PORT [--timeout-ms N]
 //   udp-send HOST PORT [--timeout-ms N] [--expect-reply] [--connected]
 //   tcp-serve PORT [--bind ADDR]
 //   udp-echo PORT [--bind ADDR]
@@ -15,6 +16,9 @@
 // FIRST_PORT..FIRST_PORT+COUNT-1 as fast as it can (each a flow of its own)
 // and prints "sent S denied D" (exit 0): S went out, D were refused with
 // EPERM; any other error ends it as a probe error.
+// tcp-chat keeps one connection: "connected", then "echo N" for each line the
+// server echoed, until one is not echoed within --timeout-ms: then it fails
+// like a probe.
 // Usage errors exit 2.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -48,6 +52,7 @@ constexpr char kUdpPayload[] = "nsfence-netprobe";
                "nsfence-netprobe: %s\n"
                "usage: nsfence-netprobe tcp-connect HOST PORT [--timeout-ms N] [--send TEXT] "
                "[--expect TEXT]\n"
+               "       nsfence-netprobe tcp-chat HOST PORT [--timeout-ms N]\n"
                "       nsfence-netprobe udp-send HOST PORT [--timeout-ms N] [--expect-reply] "
                "[--connected]\n"
                "       nsfence-netprobe tcp-serve PORT [--bind ADDR]\n"
@@ -167,15 +172,9 @@ void ConnectOrFail(int fd, const SocketAddress& address, Clock::time_point deadl
   if (err != 0) FailWith(err);
 }
 
-[[noreturn]] void TcpConnect(const Arguments& args) {
-  const Clock::time_point deadline = DeadlineFrom(args);
-  const SocketAddress address = ParseAddress(args.positional[0], PortArgument(args.positional[1]));
-  const int fd = OpenSocket(address.family(), SOCK_STREAM);
-  ConnectOrFail(fd, address, deadline);
-
-  const std::string to_send = args.Value("--send", "");
-  for (size_t sent = 0; sent < to_send.size();) {
-    const ssize_t n = send(fd, to_send.data() + sent, to_send.size() - sent, MSG_NOSIGNAL);
+void SendAllOrFail(int fd, const std::string& text, Clock::time_point deadline) {
+  for (size_t sent = 0; sent < text.size();) {
+    const ssize_t n = send(fd, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
     if (n >= 0) {
       sent += n;
     } else if (errno == EAGAIN) {
@@ -184,11 +183,12 @@ void ConnectOrFail(int fd, const SocketAddress& address, Clock::time_point deadl
       FailWith(errno);
     }
   }
+}
 
-  if (!args.Has("--expect")) Succeed();
-  const std::string expected = args.Value("--expect", "");
+// Reads until `size` bytes came or the peer closed; fails on errors and at the deadline.
+std::string ReceiveOrFail(int fd, size_t size, Clock::time_point deadline) {
   std::string received;
-  while (received.size() < expected.size()) {
+  while (received.size() < size) {
     char buffer[4096];
     const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
     if (n > 0) {
@@ -201,10 +201,39 @@ void ConnectOrFail(int fd, const SocketAddress& address, Clock::time_point deadl
       FailWith(errno);
     }
   }
+  return received;
+}
+
+[[noreturn]] void TcpConnect(const Arguments& args) {
+  const Clock::time_point deadline = DeadlineFrom(args);
+  const SocketAddress address = ParseAddress(args.positional[0], PortArgument(args.positional[1]));
+  const int fd = OpenSocket(address.family(), SOCK_STREAM);
+  ConnectOrFail(fd, address, deadline);
+  SendAllOrFail(fd, args.Value("--send", ""), deadline);
+  if (!args.Has("--expect")) Succeed();
+  const std::string expected = args.Value("--expect", "");
+  const std::string received = ReceiveOrFail(fd, expected.size(), deadline);
   if (received != expected) {
     FailWith(EBADMSG, " (expected \"" + expected + "\", got \"" + received + "\")");
   }
   Succeed();
+}
+
+// One connection kept talking: a line echoed every 100 ms, each within --timeout-ms.
+[[noreturn]] void TcpChat(const Arguments& args) {
+  const SocketAddress address = ParseAddress(args.positional[0], PortArgument(args.positional[1]));
+  const int fd = OpenSocket(address.family(), SOCK_STREAM);
+  ConnectOrFail(fd, address, DeadlineFrom(args));
+  PrintLine("connected");
+  const std::string line = "ping\n";
+  for (int round = 1;; ++round) {
+    const Clock::time_point deadline = DeadlineFrom(args);
+    SendAllOrFail(fd, line, deadline);
+    const std::string echoed = ReceiveOrFail(fd, line.size(), deadline);
+    if (echoed != line) FailWith(echoed.empty() ? ECONNRESET : EBADMSG);
+    PrintLine("echo " + std::to_string(round));
+    usleep(100000);
+  }
 }
 
 [[noreturn]] void UdpSend(const Arguments& args) {
@@ -327,6 +356,8 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "tcp-connect") {
     TcpConnect(ParseArguments(argc, argv, 2, {"--timeout-ms", "--send", "--expect"}, {}));
+  } else if (command == "tcp-chat") {
+    TcpChat(ParseArguments(argc, argv, 2, {"--timeout-ms"}, {}));
   } else if (command == "udp-send") {
     UdpSend(ParseArguments(argc, argv, 2, {"--timeout-ms"}, {"--expect-reply", "--connected"}));
   } else if (command == "tcp-serve") {
