@@ -60,14 +60,19 @@ absl::Time Aggregator::Advance(absl::Time now) {
 }
 
 std::vector<Event> Aggregator::Add(Event event, absl::Time now) {
-  now = Advance(now);
   std::vector<Event> out;
+  AddTo(std::move(event), now, out);
+  return out;
+}
+
+void Aggregator::AddTo(Event&& event, absl::Time now, std::vector<Event>& out) {
+  now = Advance(now);
   ExpireInto(now, out);
   const uint64_t weight = ViolationCount(event);
   event.set_count(weight);
   if (options_.window == absl::ZeroDuration()) {
     out.push_back(std::move(event));
-    return out;
+    return;
   }
   std::string key = AggregationKey(event);
   if (auto it = keys_.find(key); it != keys_.end()) {
@@ -79,7 +84,7 @@ std::vector<Event> Aggregator::Add(Event event, absl::Time now) {
     p.last_pid = event.pid();
     p.last_src = event.src();
     folded_ += weight;
-    return out;
+    return;
   }
   if (keys_.size() >= options_.max_keys) {
     ++overflowed_;
@@ -88,7 +93,6 @@ std::vector<Event> Aggregator::Add(Event event, absl::Time now) {
     order_.push_back(&*it);
   }
   out.push_back(std::move(event));
-  return out;
 }
 
 std::vector<Event> Aggregator::Expire(absl::Time now) {

@@ -74,6 +74,8 @@ class Aggregator {
   // What to emit now: summaries of windows that ended by `now`, then `event`
   // if it is a first occurrence.
   std::vector<Event> Add(Event event, absl::Time now);
+  // The same, appended to `out` (no vector of its own per event).
+  void AddTo(Event&& event, absl::Time now, std::vector<Event>& out);
   // Summaries of the windows that ended by `now`.
   std::vector<Event> Expire(absl::Time now);
   // The summaries of every key with repeats, windows ended or not (shutdown).

@@ -38,7 +38,7 @@ class EventPipeline {
 
   // The lines to print now for one more violation (possibly none: folded or
   // suppressed), and any summaries that fell due by `now`.
-  std::vector<Event> Push(Event event, absl::Time now);
+  std::vector<Event> Push(Event&& event, absl::Time now);
   // The summaries due by `now` (aggregation windows ended, suppression).
   std::vector<Event> Tick(absl::Time now);
   // When Tick next has something to do; InfiniteFuture() when nothing waits.
@@ -67,11 +67,16 @@ class EventPipeline {
   const RateLimiter& limiter() const { return limiter_; }
 
  private:
-  void Limit(std::vector<Event> events, absl::Time now, std::vector<Event>& out);
+  // Moves `events` through the rate limiter into `out` and empties it.
+  void Limit(std::vector<Event>& events, absl::Time now, std::vector<Event>& out);
   std::vector<Event> Counted(std::vector<Event> out);
 
   Aggregator aggregator_;
   RateLimiter limiter_;
+  // Aggregation and rate limits both off: neither stage ever holds or
+  // suppresses an event, so Push passes each straight through.
+  bool pass_through_;
+  std::vector<Event> aggregated_;  // Push's scratch: what the aggregator let through
   uint64_t violations_ = 0;
   uint64_t lines_ = 0;
 };

@@ -70,12 +70,17 @@ RateLimiter::Entry& RateLimiter::EntryOf(const std::string& ns, absl::Time now) 
 }
 
 std::vector<Event> RateLimiter::Admit(Event event, absl::Time now) {
-  now = Advance(now);
   std::vector<Event> out;
+  AdmitTo(std::move(event), now, out);
+  return out;
+}
+
+void RateLimiter::AdmitTo(Event&& event, absl::Time now, std::vector<Event>& out) {
+  now = Advance(now);
   if (options_.rate == 0) {
     out.push_back(std::move(event));
     EmitDue(now, /*all=*/false, out);
-    return out;
+    return;
   }
   Entry& entry = EntryOf(event.namespace_(), now);
   Bucket& b = entry.second;
@@ -97,14 +102,15 @@ std::vector<Event> RateLimiter::Admit(Event event, absl::Time now) {
     }
   }
   EmitDue(now, /*all=*/false, out);
-  return out;
 }
 
 std::vector<Event> RateLimiter::Expire(absl::Time now) {
   std::vector<Event> out;
-  EmitDue(Advance(now), /*all=*/false, out);
+  ExpireTo(now, out);
   return out;
 }
+
+void RateLimiter::ExpireTo(absl::Time now, std::vector<Event>& out) { EmitDue(Advance(now), /*all=*/false, out); }
 
 std::vector<Event> RateLimiter::Flush(absl::Time now) {
   std::vector<Event> out;

@@ -54,6 +54,9 @@ class RateLimiter {
   std::vector<Event> Admit(Event event, absl::Time now);
   // The summaries due by `now`.
   std::vector<Event> Expire(absl::Time now);
+  // Admit and Expire appending to `out` (no vector of their own per event).
+  void AdmitTo(Event&& event, absl::Time now, std::vector<Event>& out);
+  void ExpireTo(absl::Time now, std::vector<Event>& out);
   // Every pending summary, due or not (shutdown).
   std::vector<Event> Flush(absl::Time now);
   // When Expire next has a summary to emit; InfiniteFuture() when none is pending.

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "events/decode.h"
 #include "nsfence/abi.h"
 
@@ -27,7 +28,10 @@ class RingbufReader {
 
   // Readable when records are waiting (for epoll).
   int epoll_fd() const;
-  // Handles every record available now; returns how many.
+  // Handles every record available now and, while records keep coming,
+  // waits up to 200 us for the next batch (never long enough to fill a
+  // quarter of the ring buffer at the rate they come) and handles it too,
+  // for up to 20 ms in all; returns how many.
   absl::StatusOr<int> Drain();
   uint64_t undecodable() const { return undecodable_; }
 
@@ -38,6 +42,9 @@ class RingbufReader {
   Handler handler_;
   ring_buffer* rb_ = nullptr;
   uint64_t undecodable_ = 0;
+  uint64_t ring_bytes_ = 0;    // the ring buffer's size; 0: unknown
+  uint64_t batch_bytes_ = 0;   // read by the current round of Drain
+  absl::Time last_drain_;      // when a round of Drain last read
 };
 
 }  // namespace nsfence::events
