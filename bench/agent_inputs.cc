@@ -1,27 +1,13 @@
 #include "agent_inputs.h"
 
-#include <cerrno>
-#include <fstream>
-
 #include "absl/strings/str_cat.h"
 #include "bench_inventory.h"
 #include "bench_policies.h"
-#include "common/errno_status.h"
+#include "bench_text.h"
 #include "common/status_macros.h"
 #include "fillers.h"
 
 namespace nsfence::bench {
-namespace {
-
-absl::Status WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return ErrnoStatus(errno, absl::StrCat("writing ", path));
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 absl::StatusOr<AgentInputs> WriteAgentInputs(const testbed::Testbed& testbed, int namespaces,
                                              bool tls_floor, bool container_guard,
@@ -42,9 +28,9 @@ absl::StatusOr<AgentInputs> WriteAgentInputs(const testbed::Testbed& testbed, in
       .policy_path = absl::StrCat(dir, "/policies-", namespaces, tls_floor ? "-tls" : "",
                                   container_guard ? "-containers" : "", ".yaml"),
   };
-  NSF_RETURN_IF_ERROR(WriteFile(inputs.inventory_path, BenchInventoryYaml(testbed, fillers)));
+  NSF_RETURN_IF_ERROR(WriteTextFile(inputs.inventory_path, BenchInventoryYaml(testbed, fillers)));
   NSF_RETURN_IF_ERROR(
-      WriteFile(inputs.policy_path, BenchPoliciesYaml(fillers, tls_floor, container_guard)));
+      WriteTextFile(inputs.policy_path, BenchPoliciesYaml(fillers, tls_floor, container_guard)));
   return inputs;
 }
 

@@ -110,6 +110,12 @@ std::string FillerPolicy(const std::vector<Filler>& fillers, size_t i) {
 
 }  // namespace
 
+std::string IsolationPolicyYaml(const std::string& name, const std::string& selected_namespace,
+                                const std::string& rules, const std::string& tls,
+                                const std::string& containers) {
+  return Policy(name, selected_namespace, rules, tls, containers);
+}
+
 std::string BenchPoliciesYaml(const std::vector<Filler>& fillers, bool tls_floor,
                               bool container_guard) {
   std::string out =

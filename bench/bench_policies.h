@@ -32,6 +32,14 @@ inline constexpr char kBenchTlsFloor[] = "1.2";
 std::string BenchPoliciesYaml(const std::vector<Filler>& fillers, bool tls_floor,
                               bool container_guard);
 
+// One IsolationPolicy document (with its leading ---) for the namespace named
+// `selected_namespace`, mode enforce, crossNamespace: deny; `rules` are
+// indented lines below `network:`, `tls` and `containers` lines below
+// `spec:` (or empty).
+std::string IsolationPolicyYaml(const std::string& name, const std::string& selected_namespace,
+                                const std::string& rules, const std::string& tls = "",
+                                const std::string& containers = "");
+
 }  // namespace nsfence::bench
 
 #endif  // NSFENCE_BENCH_BENCH_POLICIES_H_

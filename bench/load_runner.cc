@@ -5,8 +5,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "bench_text.h"
 #include "bench_topology.h"
 #include "common/capabilities.h"
 #include "common/status_macros.h"
@@ -40,16 +40,6 @@ absl::StatusOr<double> Number(const std::map<std::string, std::string>& values,
 std::string Text(const std::map<std::string, std::string>& values, const std::string& key) {
   const auto it = values.find(key);
   return it == values.end() ? "?" : it->second;
-}
-
-// The key=value pairs of a load tool's result line.
-std::map<std::string, std::string> KeyValuesOf(absl::string_view line) {
-  std::map<std::string, std::string> values;
-  for (absl::string_view pair : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
-    const std::pair<std::string, std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
-    values[kv.first] = kv.second;
-  }
-  return values;
 }
 
 TlsNegotiated NegotiatedOf(const std::map<std::string, std::string>& values) {

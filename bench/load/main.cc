@@ -13,6 +13,9 @@
 //   exec-loop --cgroup DIR --netns PATH [--bounding-set MASK] [--program P] [--seconds S]
 //             [--warmup-seconds W]
 //   exec-probe --cgroup DIR --netns PATH [--bounding-set MASK] [--program P]
+//   udp-flood HOST [--rate N] [--seconds S] [--first-port P] [--ports N]
+//                                       one datagram per port and socket, N/s (0: as fast as
+//                                       it can), to a peer the policy denies (udp_flood.h)
 //
 // The exec commands run on the node, not through nsfence-podexec: they place
 // a worker in the pod themselves, as a container runtime would (exec_loop.h).
@@ -41,6 +44,7 @@
 #include "load/timing.h"
 #include "load/tls_client.h"
 #include "load/tls_context.h"
+#include "load/udp_flood.h"
 #include "support/socket_address.h"
 
 namespace nsfence::bench {
@@ -64,7 +68,9 @@ namespace {
                "[--bounding-set MASK] [--program P] [--seconds S] [--warmup-seconds W] "
                "[--cpu N]\n"
                "       nsfence-bench-load exec-probe --cgroup DIR --netns PATH "
-               "[--bounding-set MASK] [--program P] [--cpu N]\n",
+               "[--bounding-set MASK] [--program P] [--cpu N]\n"
+               "       nsfence-bench-load udp-flood HOST [--rate N] [--seconds S] "
+               "[--first-port P] [--ports N] [--cpu N]\n",
                problem.c_str());
   std::exit(2);
 }
@@ -218,6 +224,21 @@ int Main(int argc, char** argv) {
     const Arguments args =
         Parse(argc, argv, 0, {"--cgroup", "--netns", "--bounding-set", "--program"});
     return RunExecProbe(PlacementOf(args), args.Text("--program", "/bin/true"));
+  }
+  if (command == "udp-flood") {
+    const Arguments args =
+        Parse(argc, argv, 1, {"--rate", "--seconds", "--first-port", "--ports"});
+    UdpFloodOptions options{
+        .first_port = ParsePort(args.Text("--first-port", "1024")),
+        .rate = args.Number("--rate", 0, 0, 1e9),
+        .seconds = args.Number("--seconds", 1, 0.001, 3600),
+    };
+    options.ports = static_cast<int>(args.Number("--ports", 65536 - options.first_port, 1,
+                                                 65536 - options.first_port));
+    std::optional<SocketAddress> peer = testing::ParseSocketAddress(args.positional[0], 0);
+    if (!peer) Usage("not an IPv4 or IPv6 address: " + args.positional[0]);
+    options.peer = *peer;
+    return RunUdpFlood(options);
   }
   Usage("unknown command " + command);
 }
