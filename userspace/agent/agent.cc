@@ -498,21 +498,12 @@ Status Agent::CurrentStatus() {
     status.set_links_attached(datapath_->attached_links() + guard_->attached_links());
   }
   if (enforcer_ && datapath_) {
-    const loader::KernelState& state = enforcer_->state();
-    const loader::SegmentationMaps& maps = datapath_->maps();
-    const auto add = [&](const loader::MapIo* map, size_t entries) {
-      if (map == nullptr) return;
+    loader::ForEachMapOccupancy(enforcer_->state(), datapath_->maps(), [&](const loader::MapIo& map, size_t entries) {
       Status::MapOccupancy* m = status.add_maps();
-      m->set_name(map->name());
+      m->set_name(map.name());
       m->set_entries(entries);
-      m->set_capacity(map->max_entries());
-    };
-    add(maps.endpoints, state.endpoints.size());
-    add(maps.identities, state.identities.size());
-    add(maps.pod_addrs, state.pod_addrs.size());
-    add(maps.peers, state.peers.size());
-    add(maps.rules, state.rules.size());
-    add(maps.rule_ranges, state.rule_ranges.size());
+      m->set_capacity(map.max_entries());
+    });
   }
   loader::KernelCounters counters = last_counters_;
   if (datapath_) {

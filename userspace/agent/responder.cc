@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "events/aggregator.h"
 #include "policy/response_parser.h"
 #include "response/plan.h"
 #include "response/pod_killer.h"
@@ -15,16 +16,10 @@ namespace {
 
 constexpr char kRelease[] = "release";
 
-void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t ns = absl::ToUnixNanos(t);
-  out->set_seconds(ns / 1000000000);
-  out->set_nanos(static_cast<int32_t>(ns % 1000000000));
-}
-
 events::Event ResponseEvent(const std::string& response, const std::string& ns, const std::string& pod,
                             const std::string& policy) {
   events::Event e;
-  SetTime(absl::Now(), e.mutable_time());
+  events::SetTimestamp(absl::Now(), e.mutable_time());
   e.set_kind("response");
   e.set_response(response);
   e.set_namespace_(ns);
@@ -100,8 +95,8 @@ void Responder::CarryOne(const response::Trigger& trigger) {
   event.set_reason(absl::StrCat(trigger.count, " ", policy::ViolationKindName(rule.kind), " violation",
                                 trigger.count == 1 ? "" : "s", " within ", WindowText(rule.within)));
   event.set_count(trigger.count);
-  SetTime(trigger.first, event.mutable_first_time());
-  SetTime(trigger.last, event.mutable_last_time());
+  events::SetTimestamp(trigger.first, event.mutable_first_time());
+  events::SetTimestamp(trigger.last, event.mutable_last_time());
   if (trigger.rule.audit) {
     event.set_action("audited");
   } else if (rule.action == policy::ResponseAction::kQuarantine) {
@@ -164,7 +159,7 @@ absl::Status Responder::Release(absl::string_view pod, absl::Time now) {
   engine_.Forget(id->second);  // its counts start again from zero
   const std::string ns(pod.substr(0, pod.find('/')));
   events::Event event = ResponseEvent(kRelease, ns, std::string(pod.substr(pod.find('/') + 1)), policy);
-  SetTime(now, event.mutable_time());
+  events::SetTimestamp(now, event.mutable_time());
   event.set_action("taken");
   event.set_reason("nsfencectl release");
   log::Info("released pod ", pod, " from the quarantine of policy ", policy);

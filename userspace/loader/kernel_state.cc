@@ -35,4 +35,17 @@ bool AnyTlsFloor(const KernelState& state) {
   return false;
 }
 
+void ForEachMapOccupancy(const KernelState& state, const SegmentationMaps& maps,
+                         const std::function<void(const MapIo& map, size_t entries)>& fn) {
+  const auto visit = [&](const MapIo* map, size_t entries) {
+    if (map != nullptr) fn(*map, entries);
+  };
+  visit(maps.endpoints, state.endpoints.size());
+  visit(maps.identities, state.identities.size());
+  visit(maps.pod_addrs, state.pod_addrs.size());
+  visit(maps.peers, state.peers.size());
+  visit(maps.rules, state.rules.size());
+  visit(maps.rule_ranges, state.rule_ranges.size());
+}
+
 }  // namespace nsfence::loader

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <type_traits>
 
 #include "absl/container/flat_hash_map.h"
@@ -58,6 +59,13 @@ class SegmentationMaps;
 
 // Reads every entry of the segmentation maps.
 absl::StatusOr<KernelState> ReadKernelState(const SegmentationMaps& maps);
+
+class MapIo;
+
+// Each segmentation map with the entries the agent keeps in it (for metrics
+// and status): endpoints, identities, pod addresses, peers, rules, rule ranges.
+void ForEachMapOccupancy(const KernelState& state, const SegmentationMaps& maps,
+                         const std::function<void(const MapIo& map, size_t entries)>& fn);
 
 }  // namespace nsfence::loader
 

@@ -34,15 +34,9 @@ void OnPrinted(Metrics& metrics, const events::Record& record, const events::Eve
 }
 
 void SetMapOccupancy(Metrics& metrics, const loader::KernelState& state, const loader::SegmentationMaps& maps) {
-  const auto set = [&](const loader::MapIo* map, size_t entries) {
-    if (map != nullptr) metrics.SetMap(map->name(), entries, map->max_entries());
-  };
-  set(maps.endpoints, state.endpoints.size());
-  set(maps.identities, state.identities.size());
-  set(maps.pod_addrs, state.pod_addrs.size());
-  set(maps.peers, state.peers.size());
-  set(maps.rules, state.rules.size());
-  set(maps.rule_ranges, state.rule_ranges.size());
+  loader::ForEachMapOccupancy(state, maps, [&](const loader::MapIo& map, size_t entries) {
+    metrics.SetMap(map.name(), entries, map.max_entries());
+  });
 }
 
 void SetBackends(Metrics& metrics, nsfence_exec_backend exec) {

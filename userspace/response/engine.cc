@@ -2,12 +2,10 @@
 
 #include <utility>
 
+#include "events/aggregator.h"
+
 namespace nsfence::response {
 namespace {
-
-absl::Time TimeOf(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 std::optional<policy::ViolationKind> KindOf(const events::Event& event) {
   const std::string& kind = event.kind();
@@ -34,7 +32,7 @@ std::optional<Violation> AttributedViolation(const events::Event& event, uint64_
                    .namespace_name = event.namespace_(),
                    .pod = event.pod(),
                    .pod_cgroup_id = pod_cgroup_id,
-                   .time = TimeOf(event.time())};
+                   .time = events::ToTime(event.time())};
 }
 
 void ResponseEngine::SetPlan(ResponsePlan plan) {
