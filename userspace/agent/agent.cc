@@ -8,8 +8,10 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <set>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -22,7 +24,10 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "events/json.h"
+#include "inventory/cgroup_scan.h"
 #include "inventory/file_source.h"
+#include "kube/config.h"
+#include "kube/kubeconfig.h"
 #include "loader/features.h"
 #include "loader/host_namespaces.h"
 #include "metrics/feed.h"
@@ -101,6 +106,10 @@ void ReadAll(int fd) {
 
 // Editors write a file in several steps; reload once they are done.
 constexpr absl::Duration kReloadSettle = absl::Milliseconds(100);
+// How long a start waits for the API server's first LISTs. Longer, and a
+// DaemonSet rollout stalls; the pinned state of an earlier agent enforces
+// meanwhile (--keep-enforcement-on-exit).
+constexpr absl::Duration kApiReadyTimeout = absl::Minutes(2);
 constexpr absl::Duration kPipelineSlack = absl::Milliseconds(50);
 
 }  // namespace
@@ -108,7 +117,6 @@ constexpr absl::Duration kPipelineSlack = absl::Milliseconds(50);
 Agent::Agent(AgentOptions options)
     : options_(std::move(options)),
       policies_(options_.policy_paths),
-      inventory_source_(std::make_unique<inventory::FileInventorySource>(options_.inventory_file)),
       clock_(events::BootClock::Now()),
       pipeline_({.aggregation_window = options_.aggregate_window,
                  .rate = options_.rate_limit,
@@ -156,12 +164,18 @@ absl::Status Agent::Start() {
     LogDiagnostics(loaded.errors);
     return absl::InvalidArgumentError("policy files have errors (see above); fix them and start again");
   }
+  // Not the kernel yet: where the pods' cgroups are, to watch them.
+  NSF_ASSIGN_OR_RETURN(cgroup_mount_, cgroup::FindV2Mount());
+  NSF_ASSIGN_OR_RETURN(cgroup_root_, CgroupRoot(cgroup_mount_, options_.cgroup_root));
+  NSF_RETURN_IF_ERROR(OpenInventorySource());
   absl::StatusOr<inventory::Inventory> inventory = inventory_source_->Load();
   if (!inventory.ok()) {
     log::Error(inventory.status().message());
     return absl::InvalidArgumentError(absl::StrCat(inventory_source_->Describe(), " has errors (see above)"));
   }
   inventory_ = *std::move(inventory);
+  ReportSourceState();
+  MergePolicies();
   // Before the kernel too: an address in use is an error that touches nothing.
   if (!options_.metrics_address.empty()) {
     NSF_RETURN_IF_ERROR(metrics_.Serve(options_.metrics_address));
@@ -191,8 +205,6 @@ absl::Status Agent::Start() {
   }
 
   NSF_RETURN_IF_ERROR(loader::RequireAll(loader::ProbeDatapathFeatures()));
-  NSF_ASSIGN_OR_RETURN(cgroup_mount_, cgroup::FindV2Mount());
-  NSF_ASSIGN_OR_RETURN(cgroup_root_, CgroupRoot(cgroup_mount_, options_.cgroup_root));
   NSF_ASSIGN_OR_RETURN(const int level, cgroup::Level(cgroup_mount_, cgroup_root_));
 
   NSF_ASSIGN_OR_RETURN(datapath_, loader::NetworkDatapath::Load({
@@ -260,7 +272,7 @@ absl::Status Agent::Start() {
   }
   SampleMetrics();
 
-  log::Info("ready: enforcing ", policies_.policies().size(), " policies on ", cgroup_root_,
+  log::Info("ready: enforcing ", policies_in_force_.size(), " policies on ", cgroup_root_,
             " (generation ", generation_, ", ", datapath_->adopted_links() + guard_->adopted_links(), " of ",
             datapath_->attached_links() + guard_->attached_links(), " links adopted, pins under ", options_.bpffs_dir, ")");
   return absl::OkStatus();
@@ -293,23 +305,92 @@ absl::Status Agent::LoadContainerGuard(int cgroup_root_level) {
 
 absl::Status Agent::EnforceNow() {
   NSF_ASSIGN_OR_RETURN(loader::EnforceReport report,
-                       enforcer_->Enforce(policies_.policies(), inventory_));
+                       enforcer_->Enforce(policies_in_force_, inventory_));
   directory_ = std::make_unique<InventoryDirectory>(inventory_, report.cgroup_ids, cgroup_mount_,
                                                     std::move(report.policy_names), &enforcer_->registry());
-  directory_->SetPolicies(policies_.policies());
+  directory_->SetPolicies(policies_in_force_);
   pod_dirs_ = PodCgroupDirs(report.cgroup_ids, cgroup_mount_);
-  responder_->Update(policies_.policies(), inventory_, report.cgroup_ids, pod_dirs_);
+  responder_->Update(policies_in_force_, inventory_, report.cgroup_ids, pod_dirs_);
   ++generation_;
   governed_namespaces_ = report.governed_namespaces;
   unresolved_cgroups_ = std::move(report.unresolved_cgroups);
   for (const std::string& w : report.warnings) log::Warn(w);
+  SampleMetrics();  // map occupancy as of this apply
   // Parsing and compiling a large policy set frees much more heap than it
   // keeps; hand it back instead of holding it until the next reload.
   malloc_trim(0);
-  log::Info("policy applied: generation=", generation_, " policies=", policies_.policies().size(),
+  log::Info("policy applied: generation=", generation_, " policies=", policies_in_force_.size(),
             " governed_namespaces=", report.governed_namespaces, " rulesets=", report.rulesets,
             " map_writes=", report.stats.writes, " map_deletes=", report.stats.deletes);
   return absl::OkStatus();
+}
+
+absl::Status Agent::OpenInventorySource() {
+  if (options_.inventory_source == "file") {
+    inventory_source_ = std::make_unique<inventory::FileInventorySource>(options_.inventory_file);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<kube::ClusterConfig> cluster =
+      options_.kubeconfig.empty() ? kube::InClusterConfig() : kube::KubeconfigConfig(options_.kubeconfig);
+  if (!cluster.ok()) {
+    return absl::Status(cluster.status().code(),
+                        absl::StrCat(options_.kubeconfig.empty() ? "in-cluster config" : "--kubeconfig", ": ",
+                                     cluster.status().message()));
+  }
+  // The kubelet's pod cgroups are found by name below the kubepods root.
+  const size_t slash = cgroup_root_.rfind('/');
+  const std::string parent = slash == 0 ? "/" : cgroup_root_.substr(0, slash);
+  const std::string root = cgroup_root_.substr(slash + 1);
+  if (absl::Status s = inventory::CheckKubepodsRoot(root); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--inventory-source kubernetes finds pods by the kubelet's cgroup "
+                                                   "names: --cgroup-root must be its kubepods.slice or kubepods "
+                                                   "cgroup, got ",
+                                                   cgroup_root_));
+  }
+  NSF_ASSIGN_OR_RETURN(std::unique_ptr<kube::KubeInventorySource> source,
+                       kube::KubeInventorySource::Start({.cluster = *std::move(cluster),
+                                                         .node_name = options_.node_name,
+                                                         .cgroup_parent = parent,
+                                                         .kubepods_root = root,
+                                                         .deny_unknown_pods = options_.unknown_pods == "deny"}));
+  log::Info("inventory: ", source->Describe(), "; pods without a known Pod object: ",
+            options_.unknown_pods == "deny" ? "isolated (--unknown-pods deny)" : "ungoverned (--unknown-pods allow)");
+  // An inventory read before every cache is listed would lack pods, and
+  // applying it would lift their enforcement.
+  NSF_RETURN_IF_ERROR(source->WaitReady(kApiReadyTimeout));
+  kube_source_ = source.get();
+  inventory_source_ = std::move(source);
+  std::set<std::string> file_policies;
+  for (const policy::Policy& p : policies_.policies()) file_policies.insert(p.name);
+  kube_source_->SetReservedPolicyNames(std::move(file_policies));
+  return absl::OkStatus();
+}
+
+void Agent::MergePolicies() {
+  policies_in_force_ = policies_.policies();
+  if (kube_source_ == nullptr) return;
+  for (const policy::Policy& p : kube_source_->policies()) policies_in_force_.push_back(p);
+  std::sort(policies_in_force_.begin(), policies_in_force_.end(),
+            [](const policy::Policy& a, const policy::Policy& b) { return a.name < b.name; });
+}
+
+void Agent::ReportSourceState() {
+  if (kube_source_ == nullptr) return;
+  for (const Diagnostic& d : kube_source_->new_problems()) log::Error(d.ToString());
+  for (const kube::KubeInventorySource::CacheState& cache : kube_source_->caches()) {
+    metrics_.SetKubeCache(cache.resource, cache.synced, cache.failures);
+  }
+  metrics_.SetInvalidObjects("isolationpolicies", kube_source_->invalid_policy_objects());
+  const size_t unknown = kube_source_->unknown_pods();
+  metrics_.SetPendingPods(unknown);
+  if (unknown != unknown_pods_logged_) {
+    if (unknown > 0) {
+      log::Warn(unknown, " pod cgroups have no known Pod object yet: ",
+                options_.unknown_pods == "deny" ? "isolated until it arrives (policy nsfence:unknown-pods)"
+                                                : "ungoverned (--unknown-pods allow)");
+    }
+    unknown_pods_logged_ = unknown;
+  }
 }
 
 absl::Status Agent::WatchInputs() {
@@ -327,23 +408,35 @@ void Agent::Reload(const std::string& why) {
                " keep their last good content; generation ", generation_, " stays in force");
   }
   bool changed = result.changed;
+  if (kube_source_ != nullptr) {
+    std::set<std::string> file_policies;
+    for (const policy::Policy& p : policies_.policies()) file_policies.insert(p.name);
+    kube_source_->SetReservedPolicyNames(std::move(file_policies));
+  }
   absl::StatusOr<inventory::Inventory> inventory = inventory_source_->Load();
   if (!inventory.ok()) {
     ok = false;
     log::Error(inventory.status().message());
     log::Error("inventory rejected: ", inventory_source_->Describe(),
                " keeps its last good content; generation ", generation_, " stays in force");
-  } else if (*inventory != inventory_) {
-    changed = true;
-    inventory_ = *std::move(inventory);
+  } else {
+    if (*inventory != inventory_) {
+      changed = true;
+      inventory_ = *std::move(inventory);
+    }
+    if (kube_source_ != nullptr && kube_source_->policies_changed()) changed = true;
   }
+  ReportSourceState();
   if (absl::Status s = WatchInputs(); !s.ok()) log::Warn("watching inputs: ", s.message());
   if (changed) {
     log::Info("reloading (", why, ")");
+    MergePolicies();
     if (absl::Status s = EnforceNow(); !s.ok()) {
       ok = false;
       log::Error("applying generation ", generation_ + 1, " failed: ", s.message(),
                  "; the kernel keeps what was written so far, the next reload retries");
+    } else if (const std::optional<absl::Time> since = inventory_source_->LoadedChangeTime(); since) {
+      metrics_.ObserveInventoryApplyLatency(absl::Now() - *since);
     }
   }
   metrics_.OnReload(ok, generation_, absl::Now());
@@ -482,7 +575,7 @@ Status Agent::CurrentStatus() {
   status.set_pid(getpid());
   status.set_started(absl::FormatTime(absl::RFC3339_sec, started_, absl::UTCTimeZone()));
   status.set_generation(generation_);
-  status.set_policies(policies_.policies().size());
+  status.set_policies(policies_in_force_.size());
   status.set_governed_namespaces(governed_namespaces_);
   if (guard_) {
     status.set_exec_backend(loader::ExecBackendName(guard_->backend()));
@@ -545,6 +638,8 @@ absl::Status Agent::Loop() {
   if (epoll < 0) return ErrnoStatus(errno, "epoll_create1");
   std::vector<int> fds = {signal_fd, stats_fd, reload_fd, pipeline_timer_fd_, reader_->epoll_fd(), watcher_->fd()};
   if (admin_) fds.push_back(admin_->fd());
+  const std::vector<int> source_fds = inventory_source_->ReadyFds();
+  for (int fd : source_fds) fds.push_back(fd);
   for (int fd : fds) {
     epoll_event ev{.events = EPOLLIN, .data = {.fd = fd}};
     if (epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev) != 0) return ErrnoStatus(errno, "epoll_ctl");
@@ -558,16 +653,19 @@ absl::Status Agent::Loop() {
   absl::Status status;
   bool running = true;
   while (running) {
-    epoll_event ready[8];
-    const int n = epoll_wait(epoll, ready, 8, -1);
+    epoll_event ready[16];
+    const int n = epoll_wait(epoll, ready, 16, -1);
     if (n < 0) {
       if (errno == EINTR) continue;
       status = ErrnoStatus(errno, "epoll_wait");
       break;
     }
+    bool inventory_changed = false;  // applied once per turn, however many watches spoke
     for (int i = 0; i < n; ++i) {
       const int fd = ready[i].data.fd;
-      if (fd == reader_->epoll_fd()) {
+      if (std::find(source_fds.begin(), source_fds.end(), fd) != source_fds.end()) {
+        inventory_changed = inventory_source_->OnReadable(fd) || inventory_changed;
+      } else if (fd == reader_->epoll_fd()) {
         if (absl::StatusOr<int> r = reader_->Drain(); !r.ok()) log::Warn(r.status().message());
         if (tls_blocked_reported_) EndBlockedTlsConnections();
       } else if (admin_ && fd == admin_->fd()) {
@@ -584,6 +682,7 @@ absl::Status Agent::Loop() {
       } else if (fd == stats_fd) {
         ReadAll(stats_fd);
         CheckCounters();
+        ReportSourceState();
         RetryUnresolvedPods();
         EndBlockedTlsConnections();
       } else if (fd == signal_fd) {
@@ -598,6 +697,7 @@ absl::Status Agent::Loop() {
         }
       }
     }
+    if (inventory_changed) Reload("inventory changed");
     FlushOutput();
   }
   close(epoll);

@@ -3,7 +3,9 @@
 //
 //   policy files -> PolicyStore ------+
 //                                      +-> Enforcer -> pinned BPF maps
-//   inventory -> InventorySource -----+
+//   inventory -> InventorySource -----+   (file, or kube::KubeInventorySource:
+//                                          API list+watch and kubelet cgroups,
+//                                          which also brings IsolationPolicy objects)
 //   ring buffer -> RingbufReader -> Enrich -> JSON line on stdout
 //                                              (and --audit-log -> AuditLog)
 //                                     \-> Responder -> quarantine (Enforcer), cgroup.kill
@@ -36,6 +38,7 @@
 #include "events/pipeline.h"
 #include "events/ringbuf_reader.h"
 #include "inventory/source.h"
+#include "kube/inventory_source.h"
 #include "loader/container_guard.h"
 #include "loader/enforcer.h"
 #include "loader/map_io.h"
@@ -68,6 +71,14 @@ class Agent {
   // Loads the exec and device guards; logs the exec backend chosen.
   absl::Status LoadContainerGuard(int cgroup_root_level);
   absl::Status WatchInputs();
+  // The inventory source --inventory-source names, waited for until it has a
+  // complete view. Needs cgroup_root_.
+  absl::Status OpenInventorySource();
+  // Policy files and the source's policies (IsolationPolicy objects) merged,
+  // files winning a name both define (the source refuses those objects).
+  void MergePolicies();
+  // Logs the source's new problems; the kube gauges.
+  void ReportSourceState();
   void OnRecord(const events::Record& record);
   // Prints the pipeline's lines and re-arms its timer for the next window end.
   void Emit(const std::vector<events::Event>& lines);
@@ -91,7 +102,11 @@ class Agent {
   std::string cgroup_mount_;
   std::string cgroup_root_;
   policy::PolicyStore policies_;
+  // Of policies_ and the inventory source: what is enforced.
+  std::vector<policy::Policy> policies_in_force_;
   std::unique_ptr<inventory::InventorySource> inventory_source_;
+  kube::KubeInventorySource* kube_source_ = nullptr;  // inventory_source_ when it is one
+  size_t unknown_pods_logged_ = 0;
   inventory::Inventory inventory_;
   std::optional<FileWatcher> watcher_;
   std::unique_ptr<loader::NetworkDatapath> datapath_;

@@ -1,5 +1,7 @@
 #include "agent/options.h"
 
+#include <cstdlib>
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -50,12 +52,23 @@ absl::StatusOr<absl::Duration> ParseSeconds(const std::string& flag, const std::
 
 std::string AgentUsage() {
   return R"(usage: nsfence-agent --policy PATH [--policy PATH...] --inventory FILE [options]
+       nsfence-agent --inventory-source kubernetes [--policy PATH...] [options]
 
 Enforces nsfence isolation policies on this node and prints violations as JSON
 lines on stdout. Logs go to stderr.
 
   --policy PATH                 policy file, or directory of *.yaml/*.yml (repeatable)
   --inventory FILE              namespaces and pods (reloaded when it changes)
+  --inventory-source file|kubernetes
+                                file: --inventory FILE (default); kubernetes: list+watch
+                                namespaces, pods and IsolationPolicy objects from the API
+                                server, pod cgroups from this node's kubelet tree
+  --kubeconfig FILE             with kubernetes: the API server and credentials of FILE
+                                (default: the pod's service account, in-cluster)
+  --node-name NAME              with kubernetes: this node (default: $NODE_NAME)
+  --unknown-pods deny|allow     with kubernetes: a pod cgroup whose API object is not
+                                known yet is isolated (deny: loopback only, privileged
+                                execs refused) or left ungoverned (allow) (default deny)
   --cgroup-root DIR             cgroup v2 directory to enforce below, absolute or
                                 relative to the cgroup v2 mount (default: kubepods.slice
                                 or kubepods, whichever exists)
@@ -110,10 +123,24 @@ absl::StatusOr<AgentOptions> ParseAgentArgs(const std::vector<std::string>& args
       absl::StatusOr<std::string> v = value();
       if (!v.ok()) return v.status();
       o.policy_paths.push_back(*v);
-    } else if (flag == "--inventory" || flag == "--cgroup-root" || flag == "--bpffs") {
+    } else if (flag == "--inventory" || flag == "--cgroup-root" || flag == "--bpffs" || flag == "--kubeconfig" ||
+               flag == "--node-name") {
       absl::StatusOr<std::string> v = value();
       if (!v.ok()) return v.status();
-      (flag == "--inventory" ? o.inventory_file : flag == "--cgroup-root" ? o.cgroup_root : o.bpffs_dir) = *v;
+      (flag == "--inventory"     ? o.inventory_file
+       : flag == "--cgroup-root" ? o.cgroup_root
+       : flag == "--kubeconfig"  ? o.kubeconfig
+       : flag == "--node-name"   ? o.node_name
+                                 : o.bpffs_dir) = *v;
+    } else if (flag == "--inventory-source" || flag == "--unknown-pods") {
+      absl::StatusOr<std::string> v = value();
+      if (!v.ok()) return v.status();
+      const bool source = flag == "--inventory-source";
+      if (source ? *v != "file" && *v != "kubernetes" : *v != "deny" && *v != "allow") {
+        return absl::InvalidArgumentError(absl::StrCat(flag, " expects ", source ? "file or kubernetes" : "deny or allow",
+                                                       ", got \"", *v, "\""));
+      }
+      (source ? o.inventory_source : o.unknown_pods) = *v;
     } else if (flag == "--exec-backend") {
       absl::StatusOr<std::string> v = value();
       if (!v.ok()) return v.status();
@@ -196,8 +223,27 @@ absl::StatusOr<AgentOptions> ParseAgentArgs(const std::vector<std::string>& args
     }
   }
   if (o.help) return o;
-  if (o.policy_paths.empty()) return absl::InvalidArgumentError("--policy is required (see --help)");
-  if (o.inventory_file.empty()) return absl::InvalidArgumentError("--inventory is required (see --help)");
+  if (o.inventory_source == "file") {
+    if (o.policy_paths.empty()) return absl::InvalidArgumentError("--policy is required (see --help)");
+    if (o.inventory_file.empty()) return absl::InvalidArgumentError("--inventory is required (see --help)");
+    if (!o.kubeconfig.empty() || !o.node_name.empty()) {
+      return absl::InvalidArgumentError("--kubeconfig and --node-name need --inventory-source kubernetes");
+    }
+  } else {
+    if (!o.inventory_file.empty()) {
+      return absl::InvalidArgumentError(
+          "--inventory is for --inventory-source file; with kubernetes the API server is the inventory");
+    }
+    if (o.node_name.empty()) {
+      const char* env = std::getenv("NODE_NAME");
+      if (env == nullptr || *env == '\0') {
+        return absl::InvalidArgumentError(
+            "--inventory-source kubernetes needs this node's name: --node-name NAME or $NODE_NAME "
+            "(in a DaemonSet, from the downward API's spec.nodeName)");
+      }
+      o.node_name = env;
+    }
+  }
   if (o.bpffs_dir.empty() || o.bpffs_dir[0] != '/') {
     return absl::InvalidArgumentError("--bpffs expects an absolute directory");
   }

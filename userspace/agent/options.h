@@ -13,7 +13,18 @@ namespace nsfence::agent {
 
 struct AgentOptions {
   std::vector<std::string> policy_paths;  // files or directories of *.yaml
+  // Where namespaces, pods (and IsolationPolicy objects) come from: "file"
+  // (inventory_file) or "kubernetes" (the API server's list+watch and this
+  // node's kubelet cgroups).
+  std::string inventory_source = "file";
   std::string inventory_file;
+  // For "kubernetes": a kubeconfig (empty: the pod's service account), the
+  // node this agent runs on (default: $NODE_NAME), and what a pod cgroup
+  // whose API object is not known yet meets: "deny" (isolated: no traffic
+  // beyond loopback, privileged execs refused) or "allow" (ungoverned).
+  std::string kubeconfig;
+  std::string node_name;
+  std::string unknown_pods = "deny";
   // Absolute, or relative to the cgroup v2 mount. Default: the kubepods
   // cgroup of a Kubernetes node.
   std::string cgroup_root;

@@ -329,6 +329,7 @@ void Reflector::SetResourceVersion(const std::string& resource_version) {
 }
 
 void Reflector::SetError(const absl::Status& status) {
+  if (!status.ok()) failures_.fetch_add(1);
   const std::lock_guard<std::mutex> lock(mu_);
   last_error_ = status;
 }

@@ -93,6 +93,8 @@ class Reflector {
   std::string resource_version() const;
   // The latest failure (OK after a success), for status reports.
   absl::Status last_error() const;
+  // Failed LISTs and WATCHes so far (each retried after a backoff).
+  uint64_t failures() const { return failures_.load(); }
 
  private:
   enum class WatchEnd { kRenew, kRelist, kStopped };
@@ -133,6 +135,7 @@ class Reflector {
   absl::Status last_error_;
   std::atomic<uint64_t> version_{0};
   std::atomic<bool> synced_{false};
+  std::atomic<uint64_t> failures_{0};
 
   // Of the watch in progress (reflector thread only).
   struct WatchState {

@@ -167,6 +167,33 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                   .Help("From the kernel's timestamp of a violation to its line on stdout.")
                   .Register(r)
                   .Add({}, LatencyBuckets());
+  apply_latency_ = &prometheus::BuildHistogram()
+                        .Name("nsfence_inventory_apply_latency_seconds")
+                        .Help("From an inventory change reaching the agent (a watch event, a pod cgroup created) "
+                              "to the kernel maps written.")
+                        .Register(r)
+                        .Add({}, LatencyBuckets());
+  kube_synced_ = &prometheus::BuildGauge()
+                      .Name("nsfence_kube_synced")
+                      .Help("1 when the agent's cache of an API resource has been listed and its last request "
+                            "succeeded (--inventory-source kubernetes).")
+                      .Register(r);
+  kube_failures_ = &prometheus::BuildCounter()
+                        .Name("nsfence_kube_watch_failures_total")
+                        .Help("Failed LIST and WATCH requests to the API server, by resource; each is retried "
+                              "after a backoff.")
+                        .Register(r);
+  invalid_objects_ = &prometheus::BuildGauge()
+                          .Name("nsfence_kube_invalid_objects")
+                          .Help("API objects the agent refuses (never applied), by resource: IsolationPolicies "
+                                "its parser rejects.")
+                          .Register(r);
+  pending_pods_ = &prometheus::BuildGauge()
+                       .Name("nsfence_pending_pods")
+                       .Help("Pod cgroups on this node whose Pod object is not known yet (isolated with "
+                             "--unknown-pods deny).")
+                       .Register(r)
+                       .Add({});
   reloads_ = &prometheus::BuildCounter()
                   .Name("nsfence_policy_reloads_total")
                   .Help("Policy and inventory reloads (and the first apply at start), by result: failure when a "
@@ -337,6 +364,24 @@ void Metrics::OnResponse(absl::string_view response, absl::string_view result, a
 }
 
 void Metrics::OnAuditLogError() { audit_log_errors_->Increment(); }
+
+void Metrics::SetKubeCache(absl::string_view resource, bool synced, uint64_t failures_total) {
+  kube_synced_->Add({{"resource", std::string(resource)}}).Set(synced ? 1 : 0);
+  uint64_t& last = last_kube_failures_[resource];
+  prometheus::Counter& failures = kube_failures_->Add({{"resource", std::string(resource)}});
+  if (failures_total > last) failures.Increment(static_cast<double>(failures_total - last));
+  last = failures_total;
+}
+
+void Metrics::SetInvalidObjects(absl::string_view resource, size_t objects) {
+  invalid_objects_->Add({{"resource", std::string(resource)}}).Set(static_cast<double>(objects));
+}
+
+void Metrics::SetPendingPods(size_t pods) { pending_pods_->Set(static_cast<double>(pods)); }
+
+void Metrics::ObserveInventoryApplyLatency(absl::Duration latency) {
+  apply_latency_->Observe(absl::ToDoubleSeconds(std::max(latency, absl::ZeroDuration())));
+}
 
 void Metrics::SetQuarantinedPods(size_t pods) { quarantined_->Set(static_cast<double>(pods)); }
 

@@ -101,6 +101,15 @@ class Metrics {
   // response quarantine|kill-pod-processes|release, result taken|audited|failed.
   void OnResponse(absl::string_view response, absl::string_view result, absl::string_view ns);
   void OnAuditLogError();
+  // --inventory-source kubernetes: per API cache (resource namespaces, pods,
+  // isolationpolicies) whether it is synced and its failed requests so far
+  // (a total: followed by increase), IsolationPolicy objects refused, and
+  // pod cgroups whose Pod is not known.
+  void SetKubeCache(absl::string_view resource, bool synced, uint64_t failures_total);
+  void SetInvalidObjects(absl::string_view resource, size_t objects);
+  void SetPendingPods(size_t pods);
+  // From an inventory change reaching the agent to the kernel maps written.
+  void ObserveInventoryApplyLatency(absl::Duration latency);
 
   // Text exposition format of everything registered (what a scrape returns).
   std::string Text() const;
@@ -122,6 +131,12 @@ class Metrics {
   prometheus::Gauge* last_reload_success_;
   prometheus::Gauge* quarantined_;
   prometheus::Histogram* latency_;
+  prometheus::Histogram* apply_latency_;
+  prometheus::Family<prometheus::Gauge>* kube_synced_;
+  prometheus::Family<prometheus::Counter>* kube_failures_;
+  prometheus::Family<prometheus::Gauge>* invalid_objects_;
+  prometheus::Gauge* pending_pods_;
+  absl::flat_hash_map<std::string, uint64_t> last_kube_failures_;
   std::array<prometheus::Counter*, 3> lost_by_stage_{};
   std::array<prometheus::Counter*, NSFENCE_CNT_MAX> kernel_by_counter_{};
   std::array<uint64_t, NSFENCE_CNT_MAX> last_kernel_{};

@@ -3,6 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include <cstdlib>
 #include <string>
 
 namespace nsfence::agent {
@@ -33,6 +34,34 @@ TEST(AgentOptionsTest, AllFlags) {
   EXPECT_EQ(o->ringbuf_bytes, 65536u);
   EXPECT_EQ(o->report_fold_window, absl::Seconds(5));
   EXPECT_EQ(o->stats_interval, absl::Seconds(2));
+}
+
+TEST(AgentOptionsTest, KubernetesInventorySource) {
+  auto o = ParseAgentArgs({"--inventory-source", "kubernetes", "--kubeconfig", "/k/config", "--node-name=node-1",
+                           "--unknown-pods", "allow"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->inventory_source, "kubernetes");
+  EXPECT_EQ(o->kubeconfig, "/k/config");
+  EXPECT_EQ(o->node_name, "node-1");
+  EXPECT_EQ(o->unknown_pods, "allow");
+  EXPECT_TRUE(o->policy_paths.empty());  // the API brings policies
+
+  setenv("NODE_NAME", "node-from-env", 1);
+  auto from_env = ParseAgentArgs({"--inventory-source=kubernetes"});
+  unsetenv("NODE_NAME");
+  ASSERT_TRUE(from_env.ok()) << from_env.status();
+  EXPECT_EQ(from_env->node_name, "node-from-env");
+  EXPECT_EQ(from_env->unknown_pods, "deny");
+  EXPECT_EQ(from_env->kubeconfig, "");
+
+  EXPECT_THAT(ParseAgentArgs({"--inventory-source=kubernetes"}).status().message(), HasSubstr("$NODE_NAME"));
+  EXPECT_THAT(ParseAgentArgs({"--inventory-source=kubernetes", "--node-name=n", "--inventory", "i"}).status().message(),
+              HasSubstr("the API server is the inventory"));
+  EXPECT_THAT(ParseAgentArgs({"--inventory-source=api"}).status().message(), HasSubstr("file or kubernetes"));
+  EXPECT_THAT(ParseAgentArgs({"--inventory-source=kubernetes", "--node-name=n", "--unknown-pods=maybe"}).status().message(),
+              HasSubstr("deny or allow"));
+  EXPECT_THAT(ParseAgentArgs({"--policy", "p", "--inventory", "i", "--node-name=n"}).status().message(),
+              HasSubstr("need --inventory-source kubernetes"));
 }
 
 TEST(AgentOptionsTest, EventPipeline) {
