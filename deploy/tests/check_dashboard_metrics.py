@@ -66,6 +66,13 @@ METRICS = {
         "backend": {"lsm", "tracepoint", "cgroup", "cgroup_skb", "cgroup_device"},
     }),
     "nsfence_kernel_counter_total": ("counter", {"counter": None}),
+    # The Kubernetes inventory (--inventory-source=kubernetes); registered
+    # whatever the source.
+    "nsfence_kube_synced": ("gauge", {"resource": {"namespaces", "pods", "isolationpolicies"}}),
+    "nsfence_kube_watch_failures_total": ("counter", {"resource": {"namespaces", "pods", "isolationpolicies"}}),
+    "nsfence_kube_invalid_objects": ("gauge", {"resource": {"isolationpolicies"}}),
+    "nsfence_pending_pods": ("gauge", {}),
+    "nsfence_inventory_apply_latency_seconds": ("histogram", {}),
     "nsfence_build_info": ("gauge", {"version": None}),
 }
 # Labels Prometheus adds to every scraped series.

@@ -18,7 +18,12 @@
   (d) deploy/kubernetes/prometheusrule.yaml is what tools/gen-prometheusrule.py
       writes, so it holds exactly the groups of deploy/prometheus/nsfence-rules.yaml.
   (e) The DaemonSet starts the agent with flags of userspace/agent/options.cc
-      only, and its paths, ports and capabilities match.
+      only, with values AgentUsage() lists, and the ones its inventory source
+      needs: with kubernetes, no --inventory, --unknown-pods explicit, the
+      node's name from the downward API (NODE_NAME, spec.nodeName) and the
+      service account token mounted (unless --kubeconfig); its paths
+      (--policy, --inventory, --kubeconfig, ...) are on volume mounts, its
+      ConfigMap volumes are shipped, and its ports and capabilities match.
 
 Needs python3-yaml and python3-jsonschema (tools/install-deps.sh).
 """
@@ -669,6 +674,26 @@ def agent_flags():
     return set(re.findall(r'flag == "(--[a-z0-9-]+)"', text))
 
 
+def agent_flag_choices():
+    """Flags whose value is one of a closed set, as AgentUsage() writes them
+    ("  --unknown-pods deny|allow  ..."): {flag: {values}}."""
+    text = source("userspace/agent/options.cc")
+    return {flag: set(values.split("|")) for flag, values in
+            re.findall(r"^\s+(--[a-z0-9-]+) ([a-z0-9]+(?:\|[a-z0-9]+)+)(?:\s|$)", text, re.M)}
+
+
+# Flags the agent takes without a value.
+BOOLEAN_FLAGS = ("--keep-enforcement-on-exit", "--help")
+# Flags the agent takes more than once.
+REPEATABLE_FLAGS = ("--policy",)
+# What Kubernetes expands in args: $(VAR), VAR from the container's env.
+ENV_REFERENCE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def on_mount(value, mounts):
+    return any(value == m or value.startswith(m.rstrip("/") + "/") for m in mounts)
+
+
 def check_daemonset(c, manifests):
     found = objects(manifests, "DaemonSet", "nsfence-agent")
     if len(found) != 1:
@@ -682,11 +707,17 @@ def check_daemonset(c, manifests):
         return
     agent = containers[0]
     flags = agent_flags()
-    if "--policy" not in flags or "--inventory" not in flags:
+    choices = agent_flag_choices()
+    if not {"--policy", "--inventory", "--inventory-source", "--node-name", "--kubeconfig"} <= flags:
         c.fail("userspace/agent/options.cc", "cannot find the agent's flags")
+    if not {"file", "kubernetes"} <= choices.get("--inventory-source", set()) or \
+            not {"deny", "allow"} <= choices.get("--unknown-pods", set()):
+        c.fail("userspace/agent/options.cc", "cannot find the values of --inventory-source and --unknown-pods "
+                                             "in AgentUsage()")
     args = agent.get("args") or []
     if agent.get("command"):
         c.fail(path, "command overrides the image's entrypoint (nsfence-agent)")
+    env = {e.get("name"): e for e in agent.get("env") or []}
     used = {}
     i = 0
     while i < len(args):
@@ -698,22 +729,86 @@ def check_daemonset(c, manifests):
         flag, eq, value = arg.partition("=")
         if flag not in flags:
             c.fail(path, f"agent flag {flag} does not exist (userspace/agent/options.cc)")
-        if not eq and flag not in ("--keep-enforcement-on-exit", "--help") and i + 1 < len(args) \
-                and not args[i + 1].startswith("--"):
+        if not eq and flag not in BOOLEAN_FLAGS and i + 1 < len(args) and not args[i + 1].startswith("--"):
             value = args[i + 1]
             i += 1
-        used[flag] = value
+        if flag in used and flag not in REPEATABLE_FLAGS:
+            c.fail(path, f"agent flag {flag} given twice")
+        used.setdefault(flag, []).append(value)
+        if flag in choices and value not in choices[flag]:
+            c.fail(path, f"{flag}={value}: the agent takes one of {sorted(choices[flag])}")
+        for var in ENV_REFERENCE.findall(value):
+            if var not in env:
+                c.fail(path, f"{flag}={value}: $({var}) is no env variable of the container, Kubernetes "
+                             "passes it unexpanded")
         i += 1
-    for required in ("--policy", "--inventory", "--keep-enforcement-on-exit"):
-        if required not in used:
-            c.fail(path, f"the agent is not started with {required}")
+
+    def last(flag):
+        return used[flag][-1] if flag in used else None
+
+    # The inventory source decides which flags are needed, and what the pod
+    # must provide: the agent refuses a mix (ParseAgentArgs).
+    inventory_source = last("--inventory-source") or "file"
+    if inventory_source == "file":
+        required = ("--policy", "--inventory", "--keep-enforcement-on-exit")
+        refused = ("--kubeconfig", "--node-name", "--unknown-pods")
+    else:
+        # --unknown-pods is explicit: what an unknown pod meets is a choice.
+        required = ("--unknown-pods", "--keep-enforcement-on-exit")
+        refused = ("--inventory",)
+    for flag in required:
+        if flag not in used:
+            c.fail(path, f"the agent is not started with {flag} (--inventory-source={inventory_source})")
+    for flag in refused:
+        if flag in used:
+            c.fail(path, f"{flag} is not for --inventory-source={inventory_source}")
+    if inventory_source == "kubernetes":
+        # One DaemonSet, every node: the node's name comes from the downward
+        # API, either as --node-name=$(NODE_NAME) or as the agent's default
+        # ($NODE_NAME).
+        node_name = last("--node-name")
+        if node_name is not None and not ENV_REFERENCE.fullmatch(node_name):
+            c.fail(path, f"--node-name={node_name} names one node for every node of the DaemonSet: "
+                         "use --node-name=$(NODE_NAME)")
+        var = ENV_REFERENCE.fullmatch(node_name).group(1) if node_name and ENV_REFERENCE.fullmatch(node_name) \
+            else "NODE_NAME"
+        field = (((env.get(var) or {}).get("valueFrom") or {}).get("fieldRef") or {}).get("fieldPath")
+        if field != "spec.nodeName" or (env.get(var) or {}).get("value") is not None:
+            c.fail(path, f"{var} (the agent's node name) does not come from the downward API's spec.nodeName")
+        # In-cluster credentials are the pod's service account token, unless
+        # a kubeconfig says otherwise.
+        if "--kubeconfig" not in used:
+            accounts = objects(manifests, "ServiceAccount", pod.get("serviceAccountName"))
+            automount = pod.get("automountServiceAccountToken")
+            if automount is None and accounts:
+                automount = accounts[0][1].get("automountServiceAccountToken")
+            if automount is False:
+                c.fail(path, "--inventory-source=kubernetes without --kubeconfig needs the service account "
+                             "token: automountServiceAccountToken must be true")
+            elif pod.get("automountServiceAccountToken") is not True:
+                c.fail(path, "set automountServiceAccountToken: true on the pod, where it says why")
+    elif pod.get("automountServiceAccountToken") is not False:
+        c.fail(path, "with --inventory-source=file nothing calls the API: automountServiceAccountToken: false")
     if len(args) < 5 or args[4] != "--keep-enforcement-on-exit":
         c.fail(path, "docs/operations.md's uninstall patch removes args[4], which must be --keep-enforcement-on-exit")
     mounts = {m["mountPath"]: m for m in agent.get("volumeMounts") or []}
-    for flag in ("--policy", "--inventory", "--bpffs", "--admin-socket"):
-        value = used.get(flag)
-        if value and not any(value == m or value.startswith(m.rstrip("/") + "/") for m in mounts):
-            c.fail(path, f"{flag}={value} is on no volume mount")
+    for flag in ("--policy", "--inventory", "--kubeconfig", "--bpffs", "--admin-socket"):
+        for value in used.get(flag, []):
+            if value and not on_mount(value, mounts):
+                c.fail(path, f"{flag}={value} is on no volume mount")
+    # Every mount has a volume, and every ConfigMap volume a ConfigMap of
+    # deploy/ (none left behind by a removed one).
+    volumes = {v.get("name"): v for v in pod.get("volumes") or []}
+    for m in agent.get("volumeMounts") or []:
+        if m.get("name") not in volumes:
+            c.fail(path, f"volumeMount {m.get('mountPath')} names no volume {m.get('name')}")
+    mounted = {m.get("name") for m in agent.get("volumeMounts") or []}
+    for name, v in volumes.items():
+        if name not in mounted:
+            c.fail(path, f"volume {name} is mounted nowhere")
+        cm = v.get("configMap")
+        if cm and not cm.get("optional") and not objects(manifests, "ConfigMap", cm.get("name")):
+            c.fail(path, f"volume {name} names ConfigMap {cm.get('name')}, which deploy/ does not ship")
     for mount, read_only in (("/sys/fs/bpf", False), ("/sys/fs/cgroup", True), ("/sys/kernel/btf", True),
                              ("/run/nsfence", False)):
         m = mounts.get(mount)
@@ -721,7 +816,7 @@ def check_daemonset(c, manifests):
             c.fail(path, f"{mount} is not mounted")
         elif bool(m.get("readOnly")) != read_only:
             c.fail(path, f"{mount} should be mounted {'read-only' if read_only else 'read-write'}")
-    metrics = used.get("--metrics-address", "")
+    metrics = last("--metrics-address") or ""
     port = int(metrics.rpartition(":")[2]) if metrics.rpartition(":")[2].isdigit() else None
     ports = {p.get("name"): p.get("containerPort") for p in agent.get("ports") or []}
     if port is None or ports.get("metrics") != port:
@@ -745,9 +840,6 @@ def check_daemonset(c, manifests):
         c.fail(path, "the pod does not run as ServiceAccount nsfence-agent")
     if {"operator": "Exists"} not in (pod.get("tolerations") or []):
         c.fail(path, "no toleration of every taint")
-    env = {e.get("name"): e for e in agent.get("env") or []}
-    if ((env.get("NODE_NAME") or {}).get("valueFrom") or {}).get("fieldRef", {}).get("fieldPath") != "spec.nodeName":
-        c.fail(path, "NODE_NAME does not come from spec.nodeName")
     res = agent.get("resources") or {}
     if not (res.get("requests") and res.get("limits")):
         c.fail(path, "resource requests and limits expected")
