@@ -1,4 +1,4 @@
-#include "api_objects.h"
+#include "support/kube/api_objects.h"
 
 #include "absl/strings/substitute.h"
 #include "gtest/gtest.h"

@@ -1,6 +1,6 @@
 // A private directory for a test's files, removed with it.
-#ifndef NSFENCE_TESTS_UNIT_KUBE_TEMP_DIR_H_
-#define NSFENCE_TESTS_UNIT_KUBE_TEMP_DIR_H_
+#ifndef NSFENCE_TESTS_SUPPORT_KUBE_TEMP_DIR_H_
+#define NSFENCE_TESTS_SUPPORT_KUBE_TEMP_DIR_H_
 
 #include <stdlib.h>
 
@@ -40,4 +40,4 @@ class TempDir {
 
 }  // namespace nsfence::kube::testing
 
-#endif  // NSFENCE_TESTS_UNIT_KUBE_TEMP_DIR_H_
+#endif  // NSFENCE_TESTS_SUPPORT_KUBE_TEMP_DIR_H_

@@ -1,7 +1,8 @@
-#include "test_http_server.h"
+#include "support/kube/test_http_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -61,8 +62,10 @@ bool Parse(absl::string_view head, HttpRequest* request) {
 const char* Reason(int status) {
   switch (status) {
     case 200: return "OK";
+    case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
+    case 404: return "Not Found";
     case 410: return "Gone";
     case 500: return "Internal Server Error";
     default: return "Status";
@@ -106,7 +109,8 @@ bool HttpResponder::StartChunks(int status) {
 }
 
 bool HttpResponder::Chunk(absl::string_view data) {
-  return WriteRaw(absl::StrFormat("%x\r\n", data.size())) && WriteRaw(data) && WriteRaw("\r\n");
+  // One write per chunk: a watch event leaves at once, whole.
+  return WriteRaw(absl::StrCat(absl::Hex(data.size()), "\r\n", data, "\r\n"));
 }
 
 bool HttpResponder::EndChunks() { return WriteRaw("0\r\n\r\n"); }
@@ -159,6 +163,10 @@ void TestHttpServer::Accept() {
 void TestHttpServer::Serve(int fd) {
   timeval timeout{5, 0};  // a client that never finishes its request
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  // Responses are written whole: no Nagle delay behind an unacknowledged
+  // segment (a watch's latency).
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   std::string head;
   char buffer[4096];
   while (head.find("\r\n\r\n") == std::string::npos) {

@@ -1,8 +1,8 @@
 // A small HTTP/1.1 server on 127.0.0.1 for the API client's tests: one
 // thread per connection, one request per connection ("Connection: close"),
 // answered by a handler that may stream (chunked) and block.
-#ifndef NSFENCE_TESTS_UNIT_KUBE_TEST_HTTP_SERVER_H_
-#define NSFENCE_TESTS_UNIT_KUBE_TEST_HTTP_SERVER_H_
+#ifndef NSFENCE_TESTS_SUPPORT_KUBE_TEST_HTTP_SERVER_H_
+#define NSFENCE_TESTS_SUPPORT_KUBE_TEST_HTTP_SERVER_H_
 
 #include <atomic>
 #include <functional>
@@ -78,4 +78,4 @@ class TestHttpServer {
 
 }  // namespace nsfence::kube::testing
 
-#endif  // NSFENCE_TESTS_UNIT_KUBE_TEST_HTTP_SERVER_H_
+#endif  // NSFENCE_TESTS_SUPPORT_KUBE_TEST_HTTP_SERVER_H_

@@ -7,7 +7,7 @@
 #include "kube/config.h"
 #include "kube/kubeconfig.h"
 #include "kube/token.h"
-#include "temp_dir.h"
+#include "support/kube/temp_dir.h"
 
 namespace nsfence::kube {
 namespace {

@@ -12,8 +12,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kube/api_error.h"
-#include "temp_dir.h"
-#include "test_http_server.h"
+#include "support/kube/temp_dir.h"
+#include "support/kube/test_http_server.h"
 
 namespace nsfence::kube {
 namespace {

@@ -2,10 +2,10 @@
 
 #include <string>
 
-#include "api_objects.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kube/json.h"
+#include "support/kube/api_objects.h"
 
 namespace nsfence::kube {
 namespace {

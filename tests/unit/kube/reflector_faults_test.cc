@@ -2,12 +2,12 @@
 // comes out of it: no change missed, none delivered twice.
 #include <string>
 
-#include "api_objects.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kube/objects.h"
 #include "reflector_fixture.h"
-#include "temp_dir.h"
+#include "support/kube/api_objects.h"
+#include "support/kube/temp_dir.h"
 
 namespace nsfence::kube::testing {
 namespace {

@@ -5,8 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "api_objects.h"
 #include "kube/objects.h"
+#include "support/kube/api_objects.h"
 
 namespace nsfence::kube::testing {
 namespace {

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "fake_apiserver.h"
 #include "gtest/gtest.h"
 #include "kube/reflector.h"
+#include "support/kube/fake_apiserver.h"
 
 namespace nsfence::kube::testing {
 
@@ -21,6 +21,9 @@ class ReflectorTest : public ::testing::Test {
   ReflectorTest() : ReflectorTest("/api/v1/namespaces", "NamespaceList", "v1") {}
   ReflectorTest(std::string path, std::string list_kind, std::string api_version)
       : server_(std::move(path), std::move(list_kind), std::move(api_version)) {}
+  // The reflector first: its thread calls RecordingOptions()'s callbacks,
+  // whose members below would otherwise be destroyed before it stops.
+  ~ReflectorTest() override { reflector_.reset(); }
 
   // Options that record deltas and waits; the jitter is always the ceiling.
   ReflectorOptions RecordingOptions();

@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <string>
 
-#include "api_objects.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kube/objects.h"
 #include "reflector_fixture.h"
+#include "support/kube/api_objects.h"
 
 namespace nsfence::kube::testing {
 namespace {
