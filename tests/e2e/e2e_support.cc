@@ -184,7 +184,7 @@ std::string Ingress(absl::string_view action, absl::string_view protocol, const 
 void NetworkTest::SetUp() {
   NSFENCE_REQUIRE_KERNEL();
   started_ = absl::Now();
-  absl::StatusOr<std::unique_ptr<Testbed>> created = Testbed::Create({.bin_dir = kBinDir});
+  absl::StatusOr<std::unique_ptr<Testbed>> created = Testbed::Create({.bin_dir = kBinDir, .cgroup_layout = cgroup_layout_});
   ASSERT_TRUE(created.ok()) << created.status();
   testbed_ = *std::move(created);
   for (const auto& [name, tier] :
@@ -269,18 +269,23 @@ void NetworkTest::WriteInventory() {
 }
 
 std::vector<std::string> NetworkTest::AgentArgs(const AgentFlags& flags) const {
-  std::vector<std::string> args = {"--policy",      policy_dir_,     "--inventory",
-                                   inventory_path_, "--cgroup-root", testbed_->cgroup_root(),
-                                   "--bpffs",       bpffs_dir_,
-                                   // Any free port: agents of other runs may hold the default.
-                                   "--metrics-address=127.0.0.1:0",
-                                   // Tests count every event; aggregation has tests of its own.
-                                   "--aggregate-seconds=0",
-                                   // This test's own: never /run/nsfence, where a real agent may listen.
-                                   absl::StrCat("--admin-socket=", work_dir_, "/agent.sock")};
+  std::vector<std::string> args = InventoryArgs();
+  const std::vector<std::string> common = {
+      "--policy", policy_dir_, "--bpffs", bpffs_dir_,
+      // Any free port: agents of other runs may hold the default.
+      "--metrics-address=127.0.0.1:0",
+      // Tests count every event; aggregation has tests of its own.
+      "--aggregate-seconds=0",
+      // This test's own: never /run/nsfence, where a real agent may listen.
+      absl::StrCat("--admin-socket=", work_dir_, "/agent.sock")};
+  args.insert(args.end(), common.begin(), common.end());
   if (flags.keep_enforcement_on_exit) args.push_back("--keep-enforcement-on-exit");
   args.insert(args.end(), flags.extra_args.begin(), flags.extra_args.end());
   return args;
+}
+
+std::vector<std::string> NetworkTest::InventoryArgs() const {
+  return {"--inventory", inventory_path_, "--cgroup-root", testbed_->cgroup_root()};
 }
 
 std::string NetworkTest::AgentMetricsAddress() {

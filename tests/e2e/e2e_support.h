@@ -210,6 +210,12 @@ class NetworkTest : public ::testing::Test {
   const std::string& bpffs_dir() const { return bpffs_dir_; }
   bool BpffsMounted() const;
 
+  // Where the agent learns the inventory and which cgroup it enforces below:
+  // the inventory file and the testbed's root here.
+  virtual std::vector<std::string> InventoryArgs() const;
+
+  // Set before SetUp (in a subclass's constructor): how pods' cgroups are laid out.
+  testbed::CgroupLayout cgroup_layout_ = testbed::CgroupLayout::kByNamespace;
   std::unique_ptr<Testbed> testbed_;
   Pod* runner_ = nullptr;
   Pod* helper_ = nullptr;

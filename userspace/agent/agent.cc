@@ -111,6 +111,8 @@ constexpr absl::Duration kReloadSettle = absl::Milliseconds(100);
 // meanwhile (--keep-enforcement-on-exit).
 constexpr absl::Duration kApiReadyTimeout = absl::Minutes(2);
 constexpr absl::Duration kPipelineSlack = absl::Milliseconds(50);
+// Reload()'s reason when a push source (the API, cgroups) spoke.
+constexpr char kInventoryChanged[] = "inventory changed";
 
 }  // namespace
 
@@ -429,7 +431,8 @@ void Agent::Reload(const std::string& why) {
   ReportSourceState();
   if (absl::Status s = WatchInputs(); !s.ok()) log::Warn("watching inputs: ", s.message());
   if (changed) {
-    log::Info("reloading (", why, ")");
+    // A watched cluster changes many times a second; "policy applied" says enough then.
+    if (kube_source_ == nullptr || why != kInventoryChanged) log::Info("reloading (", why, ")");
     MergePolicies();
     if (absl::Status s = EnforceNow(); !s.ok()) {
       ok = false;
@@ -697,7 +700,7 @@ absl::Status Agent::Loop() {
         }
       }
     }
-    if (inventory_changed) Reload("inventory changed");
+    if (inventory_changed) Reload(kInventoryChanged);
     FlushOutput();
   }
   close(epoll);

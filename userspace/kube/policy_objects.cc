@@ -61,11 +61,11 @@ PolicyObjects::UpdateResult PolicyObjects::Update(const Snapshot& snapshot,
   }
   std::sort(policies.begin(), policies.end(),
             [](const policy::Policy& a, const policy::Policy& b) { return a.name < b.name; });
-  std::vector<std::string> before;
-  for (const auto& [name, content] : in_force_) before.push_back(name + "@" + content.resource_version);
-  std::vector<std::string> after;
-  for (const auto& [name, content] : next) after.push_back(name + "@" + content.resource_version);
-  result.changed = before != after;
+  // The same objects at the same versions: the same policies.
+  result.changed = !std::equal(in_force_.begin(), in_force_.end(), next.begin(), next.end(),
+                               [](const auto& a, const auto& b) {
+                                 return a.first == b.first && a.second.resource_version == b.second.resource_version;
+                               });
   in_force_ = std::move(next);
   invalid_ = std::move(invalid);
   policies_ = std::move(policies);

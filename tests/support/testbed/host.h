@@ -33,6 +33,11 @@ class Host {
   // `argv` behind nsfence-podexec, so it runs in this host's cgroup and
   // network namespace.
   std::vector<std::string> CommandLine(const std::vector<std::string>& argv) const;
+  // From now on, commands run as a container's process would: the runtime's
+  // default capabilities only, and pid, ipc and mount namespaces of their own
+  // (nsfence-podexec --as-container), so that a policy refusing privileged
+  // containers lets them run.
+  void RunAsContainer() { as_container_ = true; }
 
  protected:
   Host(std::string name, BridgedNetns network, std::string process_cgroup, std::string podexec);
@@ -43,6 +48,7 @@ class Host {
   BridgedNetns network_;
   std::string process_cgroup_;
   std::string podexec_;
+  bool as_container_ = false;
 };
 
 }  // namespace nsfence::testbed

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -48,7 +49,7 @@ std::string RandomUid() {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Testbed>> Testbed::Create(TestbedOptions options) {
+absl::StatusOr<std::unique_ptr<Testbed>> Testbed::Create(const TestbedOptions& options) {
   ToolPaths tools = ToolPaths::InDirectory(options.bin_dir);
   NSF_RETURN_IF_ERROR(tools.CheckExecutable());
   NSF_ASSIGN_OR_RETURN(std::string cgroup_mount, cgroup::FindV2Mount());
@@ -66,19 +67,67 @@ absl::StatusOr<std::unique_ptr<Testbed>> Testbed::Create(TestbedOptions options)
   std::string netns_base = absl::StrCat(NetnsPrefix(pid), "-", serial);
   NSF_ASSIGN_OR_RETURN(Node node, Node::Create(absl::StrCat(netns_base, "-node"), NetnsPrefix(pid),
                                                AddressPlan(options.subnet)));
-  return std::unique_ptr<Testbed>(new Testbed(std::move(tools), std::move(cgroup_mount),
-                                              std::move(netns_base), std::move(cgroup_root),
-                                              std::move(world_cgroups), std::move(node)));
+  std::unique_ptr<Testbed> testbed(new Testbed(std::move(tools), std::move(cgroup_mount), std::move(netns_base),
+                                               std::move(cgroup_root), std::move(world_cgroups), std::move(node),
+                                               options.cgroup_layout));
+  NSF_RETURN_IF_ERROR(testbed->MakeKubeletDirs());
+  return testbed;
 }
 
 Testbed::Testbed(ToolPaths tools, std::string cgroup_mount, std::string netns_base,
-                 CgroupDir cgroup_root, CgroupDir world_cgroups, Node node)
+                 CgroupDir cgroup_root, CgroupDir world_cgroups, Node node, CgroupLayout layout)
     : tools_(std::move(tools)),
       cgroup_mount_(std::move(cgroup_mount)),
       netns_base_(std::move(netns_base)),
       cgroup_root_(std::move(cgroup_root)),
+      layout_(layout),
       world_cgroups_(std::move(world_cgroups)),
       node_(std::move(node)) {}
+
+std::string Testbed::kubepods_root() const {
+  switch (layout_) {
+    case CgroupLayout::kKubeletSystemd:
+      return absl::StrCat(cgroup_root_.path(), "/kubepods.slice");
+    case CgroupLayout::kKubeletCgroupfs:
+      return absl::StrCat(cgroup_root_.path(), "/kubepods");
+    case CgroupLayout::kByNamespace:
+      break;
+  }
+  return cgroup_root_.path();
+}
+
+absl::Status Testbed::MakeKubeletDirs() {
+  if (layout_ == CgroupLayout::kByNamespace) return absl::OkStatus();
+  const std::string root = kubepods_root();
+  const std::string qos = layout_ == CgroupLayout::kKubeletSystemd ? absl::StrCat(root, "/kubepods-burstable.slice")
+                                                                    : absl::StrCat(root, "/burstable");
+  NSF_ASSIGN_OR_RETURN(kubepods_dir_, CgroupDir::Create(root));
+  NSF_ASSIGN_OR_RETURN(qos_dir_, CgroupDir::Create(qos));
+  return absl::OkStatus();
+}
+
+std::pair<std::string, std::string> Testbed::PodCgroupPaths(const Namespace& ns, const std::string& pod_name,
+                                                            const std::string& uid,
+                                                            const std::string& container) const {
+  if (layout_ == CgroupLayout::kByNamespace) {
+    const std::string pod = absl::StrCat(ns.cgroup->path(), "/", pod_name);
+    return {pod, container.empty() ? "" : absl::StrCat(pod, "/", container)};
+  }
+  // A container id is 64 hex digits: the container's name, repeated, padded.
+  std::string id;
+  for (char c : absl::StrCat(container, pod_name)) id += absl::StrFormat("%02x", static_cast<unsigned char>(c));
+  while (id.size() < 64) id += id.empty() ? "0" : id;
+  id.resize(64);
+  const std::string& qos = qos_dir_->path();
+  if (layout_ == CgroupLayout::kKubeletSystemd) {
+    std::string escaped = uid;
+    std::replace(escaped.begin(), escaped.end(), '-', '_');
+    const std::string pod = absl::StrCat(qos, "/kubepods-burstable-pod", escaped, ".slice");
+    return {pod, container.empty() ? "" : absl::StrCat(pod, "/cri-containerd-", id, ".scope")};
+  }
+  const std::string pod = absl::StrCat(qos, "/pod", uid);
+  return {pod, container.empty() ? "" : absl::StrCat(pod, "/", id)};
+}
 
 Testbed::~Testbed() = default;
 
@@ -91,8 +140,10 @@ absl::Status Testbed::AddNamespace(const std::string& name, Labels labels) {
   if (number > AddressPlan::kLastNamespaceNumber) {
     return absl::ResourceExhaustedError("no addresses left for another namespace");
   }
-  NSF_ASSIGN_OR_RETURN(CgroupDir cgroup,
-                       CgroupDir::Create(absl::StrCat(cgroup_root_.path(), "/", name)));
+  std::optional<CgroupDir> cgroup;
+  if (layout_ == CgroupLayout::kByNamespace) {
+    NSF_ASSIGN_OR_RETURN(cgroup, CgroupDir::Create(absl::StrCat(cgroup_root_.path(), "/", name)));
+  }
   namespaces_.push_back({.inventory = {.name = name, .labels = std::move(labels)},
                          .number = number,
                          .next_pod_number = AddressPlan::kFirstHostNumber,
@@ -101,7 +152,7 @@ absl::Status Testbed::AddNamespace(const std::string& name, Labels labels) {
 }
 
 absl::StatusOr<Pod*> Testbed::AddPod(const std::string& namespace_name, const std::string& pod_name,
-                                     PodOptions options) {
+                                     const PodOptions& options) {
   NSF_RETURN_IF_ERROR(CheckName("pod", pod_name, /*dots_allowed=*/true));
   if (!options.container.empty()) {
     NSF_RETURN_IF_ERROR(CheckName("container", options.container, /*dots_allowed=*/false));
@@ -119,12 +170,12 @@ absl::StatusOr<Pod*> Testbed::AddPod(const std::string& namespace_name, const st
     return absl::ResourceExhaustedError(
         absl::StrCat("no addresses left for another pod in namespace ", namespace_name));
   }
-  NSF_ASSIGN_OR_RETURN(CgroupDir pod_cgroup,
-                       CgroupDir::Create(absl::StrCat(ns->cgroup.path(), "/", pod_name)));
+  const std::string uid = options.uid.empty() ? RandomUid() : options.uid;
+  const auto [pod_path, container_path] = PodCgroupPaths(*ns, pod_name, uid, options.container);
+  NSF_ASSIGN_OR_RETURN(CgroupDir pod_cgroup, CgroupDir::Create(pod_path));
   std::optional<CgroupDir> container_cgroup;
-  if (!options.container.empty()) {
-    NSF_ASSIGN_OR_RETURN(container_cgroup, CgroupDir::Create(absl::StrCat(pod_cgroup.path(), "/",
-                                                                          options.container)));
+  if (!container_path.empty()) {
+    NSF_ASSIGN_OR_RETURN(container_cgroup, CgroupDir::Create(container_path));
   }
   // Namespace names have no dots, so "<namespace>.<pod>" is unambiguous.
   NSF_ASSIGN_OR_RETURN(BridgedNetns network,
@@ -132,9 +183,19 @@ absl::StatusOr<Pod*> Testbed::AddPod(const std::string& namespace_name, const st
                                   node_.plan().Pod(ns->number, ns->next_pod_number)));
   ++ns->next_pod_number;
   pods_.push_back(std::make_unique<Pod>(
-      namespace_name, pod_name, options.uid.empty() ? RandomUid() : options.uid, std::move(network),
+      namespace_name, pod_name, uid, std::move(network),
       std::move(pod_cgroup), std::move(container_cgroup), tools_.podexec));
   return pods_.back().get();
+}
+
+absl::Status Testbed::RemovePod(const std::string& namespace_name, const std::string& pod_name) {
+  for (auto it = pods_.begin(); it != pods_.end(); ++it) {
+    if ((*it)->namespace_name() == namespace_name && (*it)->name() == pod_name) {
+      pods_.erase(it);  // its destructor removes cgroups (killing what runs there) and network
+      return absl::OkStatus();
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("pod ", namespace_name, "/", pod_name, " not added"));
 }
 
 absl::StatusOr<WorldHost*> Testbed::AddWorldHost(const std::string& name) {

@@ -15,7 +15,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -31,6 +33,19 @@
 
 namespace nsfence::testbed {
 
+// Where pods' cgroups go below the test root.
+enum class CgroupLayout {
+  // <root>/<namespace>/<pod>/<container>: with a file inventory.
+  kByNamespace,
+  // As the kubelet makes them, for the API inventory's cgroup discovery (all
+  // pods Burstable):
+  //   systemd:  <root>/kubepods.slice/kubepods-burstable.slice/
+  //             kubepods-burstable-pod<uid with _>.slice/cri-containerd-<id>.scope
+  //   cgroupfs: <root>/kubepods/burstable/pod<uid>/<id>
+  kKubeletSystemd,
+  kKubeletCgroupfs,
+};
+
 struct TestbedOptions {
   // Where nsfence-podexec and nsfence-netprobe are.
   std::string bin_dir = DefaultBinDir();
@@ -39,6 +54,7 @@ struct TestbedOptions {
   uint8_t subnet = 200;
   // First remove what crashed earlier runs left behind.
   bool sweep_leftovers = true;
+  CgroupLayout cgroup_layout = CgroupLayout::kByNamespace;
 };
 
 struct PodOptions {
@@ -51,7 +67,7 @@ struct PodOptions {
 
 class Testbed {
  public:
-  static absl::StatusOr<std::unique_ptr<Testbed>> Create(TestbedOptions options = {});
+  static absl::StatusOr<std::unique_ptr<Testbed>> Create(const TestbedOptions& options = {});
 
   Testbed(const Testbed&) = delete;
   Testbed& operator=(const Testbed&) = delete;
@@ -61,7 +77,10 @@ class Testbed {
   absl::Status AddNamespace(const std::string& name, Labels labels = {});
   // A pod in a namespace added before. Owned by the testbed.
   absl::StatusOr<Pod*> AddPod(const std::string& namespace_name, const std::string& pod_name,
-                              PodOptions options = {});
+                              const PodOptions& options = {});
+  // Removes a pod added before: its processes, cgroups and network, as the
+  // kubelet does before the API server deletes the Pod.
+  absl::Status RemovePod(const std::string& namespace_name, const std::string& pod_name);
   // A peer outside the cluster on the node network. Owned by the testbed.
   absl::StatusOr<WorldHost*> AddWorldHost(const std::string& name);
 
@@ -76,6 +95,9 @@ class Testbed {
   const std::string& cgroup_mount() const { return cgroup_mount_; }
   // <cgroup v2 mount>/nsfence-test-<pid>-<serial>.
   const std::string& cgroup_root() const { return cgroup_root_.path(); }
+  // With a kubelet layout: <root>/kubepods.slice or <root>/kubepods (the
+  // agent's --cgroup-root); else cgroup_root().
+  std::string kubepods_root() const;
   const Node& node() const { return node_; }
   const ToolPaths& tools() const { return tools_; }
   // Every network namespace of the testbed: the node's, then pods' and world hosts'.
@@ -86,11 +108,16 @@ class Testbed {
     InventoryNamespace inventory;
     int number;  // third IPv4 octet of its pods
     int next_pod_number;
-    CgroupDir cgroup;
+    std::optional<CgroupDir> cgroup;  // kByNamespace only
   };
 
   Testbed(ToolPaths tools, std::string cgroup_mount, std::string netns_base, CgroupDir cgroup_root,
-          CgroupDir world_cgroups, Node node);
+          CgroupDir world_cgroups, Node node, CgroupLayout layout);
+  // Creates the kubepods and QoS directories of a kubelet layout.
+  absl::Status MakeKubeletDirs();
+  // The pod and container cgroup paths for a new pod.
+  std::pair<std::string, std::string> PodCgroupPaths(const Namespace& ns, const std::string& pod_name,
+                                                     const std::string& uid, const std::string& container) const;
   Namespace* FindNamespace(const std::string& name);
 
   ToolPaths tools_;
@@ -98,6 +125,10 @@ class Testbed {
   std::string netns_base_;  // "nsft<pid hex>-<serial>"
   // Members are destroyed bottom-up: hosts, namespaces, node, cgroup root.
   CgroupDir cgroup_root_;
+  CgroupLayout layout_;
+  // Of a kubelet layout; destroyed QoS directory first.
+  std::optional<CgroupDir> kubepods_dir_;
+  std::optional<CgroupDir> qos_dir_;
   CgroupDir world_cgroups_;  // <root>/_world: no namespace can have that name
   Node node_;
   std::vector<Namespace> namespaces_;
