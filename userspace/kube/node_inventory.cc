@@ -60,9 +60,10 @@ NodeInventory BuildNodeInventory(const Snapshot& namespaces, const Snapshot& pod
     }
     const auto cgroup = cgroups.find(pod->uid);
     const bool local = cgroup != cgroups.end();
-    // A local pod whose namespace is not known yet cannot be judged: it
-    // stays an unknown pod until the namespace arrives.
-    if (local && known_namespaces.count(pod->namespace_name) == 0) continue;
+    // A pod whose namespace is not known (yet, or any more: the watches of
+    // namespaces and pods are apart) cannot be judged: a local one stays an
+    // unknown pod, a peer's addresses are the world's, until it arrives.
+    if (known_namespaces.count(pod->namespace_name) == 0) continue;
     if (!local && ips.empty()) continue;  // neither enforced here nor a peer
     if (local) placed.insert(pod->uid);
     out.inventory.pods.push_back({.name = pod->name,

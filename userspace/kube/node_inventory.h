@@ -3,7 +3,9 @@
 //   namespaces -> namespaces with their labels;
 //   pods (cluster-wide) that are not Succeeded or Failed -> peers by IP; a
 //     hostNetwork pod's IPs are its node's, so they count as host addresses;
-//   pods whose uid names a pod cgroup here -> enforced by that cgroup.
+//   pods whose uid names a pod cgroup here -> enforced by that cgroup;
+//   pods of a namespace not known (yet, or any more) -> left out: every pod
+//     of the inventory has its namespace.
 // A pod cgroup with no known Pod (or whose Pod's namespace is not known yet)
 // is an "unknown pod": with deny_unknown_pods it is put alone in a namespace
 // of its own, "unknown-pod:<uid>" (never a Kubernetes name: those have no

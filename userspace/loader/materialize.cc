@@ -93,7 +93,14 @@ class Builder {
 
   void Pods(const CgroupResolver& cgroups) {
     for (const inventory::Pod& pod : inventory_.pods) {
-      const uint32_t identity = identity_.at(pod.namespace_name);
+      const auto known = identity_.find(pod.namespace_name);
+      if (known == identity_.end()) {
+        // Sources keep pods with their namespaces; one that does not is a bug to see, not a crash.
+        out_.warnings.push_back(absl::StrCat("pod ", pod.namespace_name, "/", pod.name,
+                                             " left out: its namespace is not in the inventory"));
+        continue;
+      }
+      const uint32_t identity = known->second;
       for (const IpAddress& ip : pod.ips) {
         nsfence_peer peer{};
         peer.identity = identity;

@@ -128,6 +128,17 @@ TEST(NodeInventoryTest, ALocalPodWhoseNamespaceIsNotKnownYetIsUnknown) {
   EXPECT_EQ(node.inventory.pods[0].namespace_name, absl::StrCat(kUnknownPodNamespacePrefix, kUidA));
 }
 
+TEST(NodeInventoryTest, APeerWhoseNamespaceIsGoneIsLeftOut) {
+  // The namespace's deletion arrived before its pod's.
+  const NodeInventory node = BuildNodeInventory(Of({NamespaceJson("job-a", "ci")}),
+                                                Of({Pod("job-gone", "peer", kUidA, "10.244.2.9"),
+                                                    Pod("job-a", "build", kUidB, "10.244.1.7")}),
+                                                {}, true);
+  ASSERT_EQ(node.inventory.pods.size(), 1u);
+  EXPECT_EQ(node.inventory.pods[0].name, "build");
+  EXPECT_THAT(node.unknown_pods, IsEmpty());
+}
+
 TEST(NodeInventoryTest, UnreadableObjectsAreSkippedAndSaid) {
   const NodeInventory node = BuildNodeInventory(
       Of({R"({"kind":"Namespace","metadata":{}})"}),
