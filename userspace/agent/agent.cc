@@ -319,8 +319,9 @@ absl::Status Agent::EnforceNow() {
   for (const std::string& w : report.warnings) log::Warn(w);
   SampleMetrics();  // map occupancy as of this apply
   // Parsing and compiling a large policy set frees much more heap than it
-  // keeps; hand it back instead of holding it until the next reload.
-  malloc_trim(0);
+  // keeps; hand it back instead of holding it until the next reload. Not
+  // for a watched cluster's many small changes: the stats timer does it then.
+  if (kube_source_ == nullptr) malloc_trim(0);
   log::Info("policy applied: generation=", generation_, " policies=", policies_in_force_.size(),
             " governed_namespaces=", report.governed_namespaces, " rulesets=", report.rulesets,
             " map_writes=", report.stats.writes, " map_deletes=", report.stats.deletes);
@@ -385,14 +386,17 @@ void Agent::ReportSourceState() {
   metrics_.SetInvalidObjects("isolationpolicies", kube_source_->invalid_policy_objects());
   const size_t unknown = kube_source_->unknown_pods();
   metrics_.SetPendingPods(unknown);
-  if (unknown != unknown_pods_logged_) {
-    if (unknown > 0) {
-      log::Warn(unknown, " pod cgroups have no known Pod object yet: ",
-                options_.unknown_pods == "deny" ? "isolated until it arrives (policy nsfence:unknown-pods)"
-                                                : "ungoverned (--unknown-pods allow)");
-    }
-    unknown_pods_logged_ = unknown;
+  // Under churn pods are unknown for a millisecond each, many times a
+  // second: say so at most once a minute (nsfence_pending_pods has it all).
+  const absl::Time now = absl::Now();
+  if (unknown > 0 && unknown != unknown_pods_logged_ && now - unknown_pods_logged_at_ >= absl::Minutes(1)) {
+    log::Warn(unknown, " pod cgroups have no known Pod object yet: ",
+              options_.unknown_pods == "deny" ? "isolated until it arrives (policy nsfence:unknown-pods)"
+                                              : "ungoverned (--unknown-pods allow)",
+              " (nsfence_pending_pods)");
+    unknown_pods_logged_at_ = now;
   }
+  unknown_pods_logged_ = unknown;
 }
 
 absl::Status Agent::WatchInputs() {
@@ -686,6 +690,7 @@ absl::Status Agent::Loop() {
         ReadAll(stats_fd);
         CheckCounters();
         ReportSourceState();
+        if (kube_source_ != nullptr) malloc_trim(0);  // EnforceNow leaves it to this timer
         RetryUnresolvedPods();
         EndBlockedTlsConnections();
       } else if (fd == signal_fd) {

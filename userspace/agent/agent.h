@@ -107,6 +107,7 @@ class Agent {
   std::unique_ptr<inventory::InventorySource> inventory_source_;
   kube::KubeInventorySource* kube_source_ = nullptr;  // inventory_source_ when it is one
   size_t unknown_pods_logged_ = 0;
+  absl::Time unknown_pods_logged_at_ = absl::InfinitePast();
   inventory::Inventory inventory_;
   std::optional<FileWatcher> watcher_;
   std::unique_ptr<loader::NetworkDatapath> datapath_;
