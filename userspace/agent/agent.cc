@@ -318,6 +318,9 @@ absl::Status Agent::EnforceNow() {
   unresolved_cgroups_ = std::move(report.unresolved_cgroups);
   for (const std::string& w : report.warnings) log::Warn(w);
   SampleMetrics();  // map occupancy as of this apply
+  live_namespaces_.clear();
+  for (const inventory::Namespace& ns : inventory_.namespaces) live_namespaces_.insert(ns.name);
+  metrics_.RetainNamespaces(live_namespaces_, absl::Now());
   // Parsing and compiling a large policy set frees much more heap than it
   // keeps; hand it back instead of holding it until the next reload. Not
   // for a watched cluster's many small changes: the stats timer does it then.
@@ -690,6 +693,7 @@ absl::Status Agent::Loop() {
         ReadAll(stats_fd);
         CheckCounters();
         ReportSourceState();
+        metrics_.RetainNamespaces(live_namespaces_, absl::Now());
         if (kube_source_ != nullptr) malloc_trim(0);  // EnforceNow leaves it to this timer
         RetryUnresolvedPods();
         EndBlockedTlsConnections();

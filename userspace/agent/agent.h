@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "agent/admin_socket.h"
@@ -145,6 +146,7 @@ class Agent {
   std::unique_ptr<AdminSocket> admin_;
   absl::Time started_ = absl::Now();
   uint64_t governed_namespaces_ = 0;  // of the last apply
+  absl::flat_hash_set<std::string> live_namespaces_;  // of the last apply: metrics keep their series
   std::vector<std::pair<std::string, uint32_t>> program_sizes_;  // verified instructions
 };
 

@@ -305,8 +305,28 @@ void Metrics::OnViolation(absl::string_view kind, absl::string_view action, absl
                                           {"action", std::string(action)},
                                           {"namespace", std::string(ns)},
                                           {"policy", std::string(policy)}})};
+    by_namespace_[ns].violations.insert(last.counter);
   }
   last.counter->Increment(static_cast<double>(n));
+}
+
+void Metrics::RetainNamespaces(const absl::flat_hash_set<std::string>& live, absl::Time now, absl::Duration linger) {
+  for (auto it = by_namespace_.begin(); it != by_namespace_.end();) {
+    NamespaceSeries& series = it->second;
+    if (live.contains(it->first)) {
+      series.gone_since = absl::InfiniteFuture();
+    } else if (series.gone_since == absl::InfiniteFuture()) {
+      series.gone_since = now;
+    }
+    if (now - series.gone_since < linger) {
+      ++it;
+      continue;
+    }
+    for (prometheus::Counter* c : series.violations) violations_->Remove(c);
+    for (prometheus::Counter* c : series.responses) responses_->Remove(c);
+    if (last_violation_.ns == it->first) last_violation_ = {};
+    by_namespace_.erase(it++);
+  }
 }
 
 void Metrics::ObserveLatency(absl::Duration latency) {
@@ -359,8 +379,10 @@ void Metrics::SetBackend(absl::string_view capability, absl::string_view backend
 }
 
 void Metrics::OnResponse(absl::string_view response, absl::string_view result, absl::string_view ns) {
-  responses_->Add({{"response", std::string(response)}, {"result", std::string(result)}, {"namespace", std::string(ns)}})
-      .Increment();
+  prometheus::Counter& counter =
+      responses_->Add({{"response", std::string(response)}, {"result", std::string(result)}, {"namespace", std::string(ns)}});
+  by_namespace_[ns].responses.insert(&counter);
+  counter.Increment();
 }
 
 void Metrics::OnAuditLogError() { audit_log_errors_->Increment(); }

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -101,6 +102,13 @@ class Metrics {
   // response quarantine|kill-pod-processes|release, result taken|audited|failed.
   void OnResponse(absl::string_view response, absl::string_view result, absl::string_view ns);
   void OnAuditLogError();
+  // Namespaces come and go (a job each): the series of one that left the
+  // inventory (violations, responses) are removed once it has been gone for
+  // `linger`, so that a scrape sees their last counts and the registry does
+  // not grow with every namespace the node ever saw. One that comes back
+  // before is kept.
+  void RetainNamespaces(const absl::flat_hash_set<std::string>& live, absl::Time now,
+                        absl::Duration linger = absl::Minutes(5));
   // --inventory-source kubernetes: per API cache (resource namespaces, pods,
   // isolationpolicies) whether it is synced and its failed requests so far
   // (a total: followed by increase), IsolationPolicy objects refused, and
@@ -148,6 +156,13 @@ class Metrics {
     prometheus::Counter* counter = nullptr;
   };
   ViolationSeries last_violation_;
+  // Series labelled with each namespace, and since when it is gone.
+  struct NamespaceSeries {
+    absl::flat_hash_set<prometheus::Counter*> violations;
+    absl::flat_hash_set<prometheus::Counter*> responses;
+    absl::Time gone_since = absl::InfiniteFuture();
+  };
+  absl::flat_hash_map<std::string, NamespaceSeries> by_namespace_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   ListenAddress bound_;
   std::string serving_;

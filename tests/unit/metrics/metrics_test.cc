@@ -328,3 +328,39 @@ TEST(ServeTest, StopsAtOnceAndFreesTheAddress) {
 
 }  // namespace
 }  // namespace nsfence::metrics
+
+namespace nsfence::metrics {
+namespace {
+
+TEST(MetricsRetentionTest, SeriesOfANamespaceGoneForTheLingerAreRemoved) {
+  Metrics m;
+  m.OnViolation("network", "blocked", "job-a", "jobs");
+  m.OnViolation("network", "blocked", "job-b", "jobs");
+  m.OnResponse("quarantine", "taken", "job-b");
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  m.RetainNamespaces({"job-a"}, t0);  // job-b gone from now
+  m.RetainNamespaces({"job-a"}, t0 + absl::Minutes(4));
+  EXPECT_NE(m.Text().find(R"(namespace="job-b")"), std::string::npos) << "still within the linger";
+  m.RetainNamespaces({"job-a"}, t0 + absl::Minutes(5));
+  EXPECT_EQ(m.Text().find(R"(namespace="job-b")"), std::string::npos);
+  EXPECT_NE(m.Text().find(R"(namespace="job-a")"), std::string::npos);
+  // A namespace of that name later starts from zero, and the cached series
+  // of the last violation is not used after its removal.
+  m.OnViolation("network", "blocked", "job-b", "jobs");
+  EXPECT_NE(m.Text().find(R"(nsfence_violations_total{action="blocked",kind="network",namespace="job-b",policy="jobs"} 1)"),
+            std::string::npos)
+      << m.Text();
+}
+
+TEST(MetricsRetentionTest, ANamespaceThatComesBackInTimeKeepsItsSeries) {
+  Metrics m;
+  m.OnViolation("network", "blocked", "job-a", "jobs");
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  m.RetainNamespaces({}, t0);
+  m.RetainNamespaces({"job-a"}, t0 + absl::Minutes(3));
+  m.RetainNamespaces({}, t0 + absl::Minutes(6));  // gone again: counted from here
+  EXPECT_NE(m.Text().find(R"(namespace="job-a")"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nsfence::metrics
