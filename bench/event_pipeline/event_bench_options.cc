@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "bench_args.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -97,20 +98,10 @@ bridge and cgroups of its own) and removes it afterwards.
 absl::StatusOr<EventBenchOptions> ParseEventBenchArgs(const std::vector<std::string>& args) {
   EventBenchOptions options;
   EventBenchConfig& c = options.config;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string flag = args[i];
-    std::string inline_value;
-    bool has_inline = false;
-    if (const size_t eq = flag.find('='); eq != std::string::npos && absl::StartsWith(flag, "--")) {
-      inline_value = flag.substr(eq + 1);
-      flag.resize(eq);
-      has_inline = true;
-    }
-    const auto value = [&]() -> absl::StatusOr<std::string> {
-      if (has_inline) return inline_value;
-      if (i + 1 >= args.size()) return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
-      return args[++i];
-    };
+  BenchArgs cursor(args);
+  while (!cursor.Done()) {
+    const std::string flag = cursor.Next();
+    const auto value = [&] { return cursor.Value(); };
     if (flag == "--help" || flag == "-h") {
       options.help = true;
     } else if (flag == "--quick") {
@@ -151,7 +142,7 @@ absl::StatusOr<EventBenchOptions> ParseEventBenchArgs(const std::vector<std::str
       NSF_ASSIGN_OR_RETURN(const double cpu, Number(flag, v, 0, 1023));
       c.generator_cpu = static_cast<int>(cpu);
     } else {
-      return absl::InvalidArgumentError(absl::StrCat("unknown option ", args[i], " (see --help)"));
+      return absl::InvalidArgumentError(absl::StrCat("unknown option ", cursor.raw(), " (see --help)"));
     }
   }
   return options;

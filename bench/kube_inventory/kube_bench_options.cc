@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/match.h"
+#include "bench_args.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -72,20 +73,10 @@ standing pods job-a/runner, job-b/worker (serves 8080) and infra/cache
 absl::StatusOr<KubeBenchOptions> ParseKubeBenchArgs(const std::vector<std::string>& args) {
   KubeBenchOptions options;
   KubeBenchConfig& c = options.config;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string flag = args[i];
-    std::string inline_value;
-    bool has_inline = false;
-    if (const size_t eq = flag.find('='); eq != std::string::npos && absl::StartsWith(flag, "--")) {
-      inline_value = flag.substr(eq + 1);
-      flag.resize(eq);
-      has_inline = true;
-    }
-    const auto value = [&]() -> absl::StatusOr<std::string> {
-      if (has_inline) return inline_value;
-      if (i + 1 >= args.size()) return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
-      return args[++i];
-    };
+  BenchArgs cursor(args);
+  while (!cursor.Done()) {
+    const std::string flag = cursor.Next();
+    const auto value = [&] { return cursor.Value(); };
     const auto milliseconds = [&](double min, double max) -> absl::StatusOr<absl::Duration> {
       NSF_ASSIGN_OR_RETURN(const std::string v, value());
       NSF_ASSIGN_OR_RETURN(const double ms, Number(flag, v, min, max));
@@ -133,7 +124,7 @@ absl::StatusOr<KubeBenchOptions> ParseKubeBenchArgs(const std::vector<std::strin
     } else if (flag == "--samples-out") {
       NSF_ASSIGN_OR_RETURN(c.samples_out, value());
     } else {
-      return absl::InvalidArgumentError(absl::StrCat("unknown option ", args[i], " (see --help)"));
+      return absl::InvalidArgumentError(absl::StrCat("unknown option ", cursor.raw(), " (see --help)"));
     }
   }
   if (c.churn && c.sandbox + c.probe_timeout >= c.pod_lifetime) {

@@ -366,10 +366,14 @@ absl::Status Agent::OpenInventorySource() {
   NSF_RETURN_IF_ERROR(source->WaitReady(kApiReadyTimeout));
   kube_source_ = source.get();
   inventory_source_ = std::move(source);
-  std::set<std::string> file_policies;
-  for (const policy::Policy& p : policies_.policies()) file_policies.insert(p.name);
-  kube_source_->SetReservedPolicyNames(std::move(file_policies));
+  ReserveFilePolicyNames();
   return absl::OkStatus();
+}
+
+void Agent::ReserveFilePolicyNames() {
+  std::set<std::string> names;
+  for (const policy::Policy& p : policies_.policies()) names.insert(p.name);
+  kube_source_->SetReservedPolicyNames(std::move(names));
 }
 
 void Agent::MergePolicies() {
@@ -417,11 +421,7 @@ void Agent::Reload(const std::string& why) {
                " keep their last good content; generation ", generation_, " stays in force");
   }
   bool changed = result.changed;
-  if (kube_source_ != nullptr) {
-    std::set<std::string> file_policies;
-    for (const policy::Policy& p : policies_.policies()) file_policies.insert(p.name);
-    kube_source_->SetReservedPolicyNames(std::move(file_policies));
-  }
+  if (kube_source_ != nullptr) ReserveFilePolicyNames();
   absl::StatusOr<inventory::Inventory> inventory = inventory_source_->Load();
   if (!inventory.ok()) {
     ok = false;

@@ -78,6 +78,8 @@ class Agent {
   // Policy files and the source's policies (IsolationPolicy objects) merged,
   // files winning a name both define (the source refuses those objects).
   void MergePolicies();
+  // Tells the Kubernetes source the names policy files define (files win).
+  void ReserveFilePolicyNames();
   // Logs the source's new problems; the kube gauges.
   void ReportSourceState();
   void OnRecord(const events::Record& record);
